@@ -1,0 +1,578 @@
+//! The certificate authority and its issuance cycle (docs/ISSUANCE.md).
+//!
+//! 1. The RA (here: the CLI or a later e-service) hands over a request: profile,
+//!    organisation, CSR, names, validity.
+//! 2. The CA verifies the CSR (proof of possession), loads the organisation from the
+//!    register and checks the request against the profile itself; it trusts no caller.
+//! 3. It refuses a public key already bound to a revoked certificate, to another
+//!    organisation's certificate, or to a CA.
+//! 4. It reserves a fresh serial durably.
+//! 5. It builds the to-be-signed certificate and lints it (RFC 5280 rules, then the
+//!    profile's); a finding abandons the serial and nothing is signed.
+//! 6. It stores the linted record, signs it exactly once, and stores the certificate.
+//!    Each store step commits with its audit event. Any failure after step 4 abandons
+//!    the serial; a serial is never signed twice.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use carepki_keys::{Passphrase, Signer, SoftwareKey};
+use carepki_policy::hierarchy::{ca_id, parse_ca_id};
+use carepki_policy::org::{LocalisedName, Organisation, Sector};
+use carepki_policy::profile::{Approved, CertRequest, IssuingCa, check_request, lint_profile};
+use carepki_policy::{CaRole, Ceremony, Hierarchy, ProfileId};
+use carepki_store::{CaRow, IssuanceRecord, OrganisationRow, Store};
+use carepki_x509::cert::{TbsParams, assemble, certificate_pem, encode_tbs, serial_hex};
+use carepki_x509::csr::{VerifiedCsr, parse_and_verify};
+use carepki_x509::ext;
+use carepki_x509::key::key_identifier;
+use carepki_x509::lint::{IssuerFacts, lint_rfc5280};
+use carepki_x509::name::{build_name, display_name};
+use carepki_x509::reexport::x509_cert::name::Name;
+use carepki_x509::{PublicKey, SignatureAlgorithm};
+
+use crate::datadir::DataDir;
+use crate::serial::new_serial;
+use crate::CaError;
+
+/// A loaded CA: its certificate and the facts issuance needs.
+#[derive(Debug)]
+pub struct LoadedCa {
+    /// The store row.
+    pub row: CaRow,
+    /// Hierarchy.
+    pub hierarchy: Hierarchy,
+    /// Role.
+    pub role: CaRole,
+    /// The subject name.
+    pub subject: Name,
+    /// The subject name's DER (issued certificates' issuer, byte for byte).
+    pub subject_der: Vec<u8>,
+    /// The subject key identifier.
+    pub key_identifier: Vec<u8>,
+    /// The SHA-256 of the CA's SubjectPublicKeyInfo.
+    pub spki_sha256: String,
+    /// The algorithm the CA signs with.
+    pub signature_algorithm: SignatureAlgorithm,
+    /// The certificate in PEM.
+    pub pem: String,
+}
+
+/// The request an RA hands to the CA.
+#[derive(Debug, Clone)]
+pub struct IssueRequest {
+    /// The profile.
+    pub profile: ProfileId,
+    /// The organisation's OID in the register.
+    pub org_oid: String,
+    /// The CSR, PEM or DER.
+    pub csr: Vec<u8>,
+    /// The common name.
+    pub common_name: String,
+    /// DNS names (server profiles).
+    pub dns_names: Vec<String>,
+    /// Email addresses (email profile).
+    pub emails: Vec<String>,
+    /// Validity in days; the profile's cap when `None`.
+    pub days: Option<u32>,
+    /// The CA asked for, if the caller named one; must fit the profile (R-TYPES).
+    pub ca: Option<String>,
+    /// Who asks, for the audit log.
+    pub actor: String,
+}
+
+/// An issued certificate.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Issued {
+    /// Serial number, lower-case hex.
+    pub serial: String,
+    /// Profile.
+    pub profile: ProfileId,
+    /// Subject, as text.
+    pub subject: String,
+    /// Issuer, as text.
+    pub issuer: String,
+    /// The issuing CA's id.
+    pub ca: String,
+    /// notBefore, RFC 3339.
+    pub not_before: String,
+    /// notAfter, RFC 3339.
+    pub not_after: String,
+    /// Status in the store.
+    pub status: String,
+    /// The certificate, DER.
+    #[serde(skip)]
+    pub der: Vec<u8>,
+    /// The certificate, PEM.
+    #[serde(skip)]
+    pub pem: String,
+    /// The chain: issuing CA then root, PEM.
+    #[serde(skip)]
+    pub chain_pem: String,
+}
+
+/// Time spent in each step of the cycle, summed over calls (for `carepki bench`).
+#[derive(Debug, Default, Clone)]
+pub struct StepTimes {
+    /// CSR decode and signature verification.
+    pub csr: Duration,
+    /// Register look-up, profile check and key-reuse check.
+    pub checks: Duration,
+    /// Waiting for the durable serial reservation.
+    pub reserve: Duration,
+    /// Building and linting the to-be-signed certificate.
+    pub build_lint: Duration,
+    /// Waiting for the durable issuance record.
+    pub store_record: Duration,
+    /// The one signature.
+    pub sign: Duration,
+    /// Waiting for the durable certificate.
+    pub store_cert: Duration,
+}
+
+impl StepTimes {
+    /// Add another set of times to this one.
+    pub fn add(&mut self, o: &StepTimes) {
+        self.csr += o.csr;
+        self.checks += o.checks;
+        self.reserve += o.reserve;
+        self.build_lint += o.build_lint;
+        self.store_record += o.store_record;
+        self.sign += o.sign;
+        self.store_cert += o.store_cert;
+    }
+
+    /// The steps by name, in cycle order.
+    pub fn steps(&self) -> [(&'static str, Duration); 7] {
+        [
+            ("CSR decode + proof of possession", self.csr),
+            ("register, profile, key-reuse checks", self.checks),
+            ("reserve serial (durable commit)", self.reserve),
+            ("build + lint to-be-signed", self.build_lint),
+            ("store linted record (durable commit)", self.store_record),
+            ("sign", self.sign),
+            ("store certificate (durable commit)", self.store_cert),
+        ]
+    }
+}
+
+/// The certificate authority: the only holder of CA signing keys.
+pub struct Authority {
+    store: Store,
+    ceremony: Ceremony,
+    dir: DataDir,
+    passphrase: Passphrase,
+    cas: BTreeMap<String, LoadedCa>,
+    signers: Mutex<BTreeMap<String, Arc<dyn Signer>>>,
+    root_ids: BTreeMap<Hierarchy, String>,
+}
+
+impl std::fmt::Debug for Authority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authority")
+            .field("data_dir", &self.dir.root())
+            .field("cas", &self.cas.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Authority {
+    /// Open the authority of an initialised data directory on a store.
+    pub async fn open(dir: DataDir, store: Store, passphrase: Passphrase) -> Result<Self, CaError> {
+        let text = std::fs::read_to_string(dir.ceremony_file()).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                CaError::DataDir(format!(
+                    "{} is not an initialised data directory; run `carepki init --data-dir {}` first",
+                    dir.root().display(),
+                    dir.root().display()
+                ))
+            } else {
+                CaError::io(&dir.ceremony_file(), e)
+            }
+        })?;
+        let ceremony = Ceremony::from_toml(&text)?;
+        let mut cas = BTreeMap::new();
+        let mut root_ids = BTreeMap::new();
+        for row in store.cas().await? {
+            let loaded = load_ca(row)?;
+            if loaded.role == CaRole::Root {
+                root_ids.insert(loaded.hierarchy, loaded.row.id.clone());
+            }
+            cas.insert(loaded.row.id.clone(), loaded);
+        }
+        if cas.is_empty() {
+            return Err(CaError::DataDir(
+                "the database holds no CAs; was `carepki init` run against this database?".into(),
+            ));
+        }
+        Ok(Self {
+            store,
+            ceremony,
+            dir,
+            passphrase,
+            cas,
+            signers: Mutex::new(BTreeMap::new()),
+            root_ids,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The ceremony in force.
+    pub fn ceremony(&self) -> &Ceremony {
+        &self.ceremony
+    }
+
+    /// The CAs by id.
+    pub fn cas(&self) -> &BTreeMap<String, LoadedCa> {
+        &self.cas
+    }
+
+    /// The chain of a CA up to and including its root, PEM, issuing CA first.
+    pub fn chain_pem(&self, ca: &LoadedCa) -> String {
+        let mut out = ca.pem.clone();
+        if ca.role != CaRole::Root
+            && let Some(root) = self.root_ids.get(&ca.hierarchy).and_then(|id| self.cas.get(id))
+        {
+            out.push_str(&root.pem);
+        }
+        out
+    }
+
+    /// The signer of a CA, decrypting its key file on first use.
+    pub fn signer(&self, id: &str) -> Result<Arc<dyn Signer>, CaError> {
+        let mut signers = self
+            .signers
+            .lock()
+            .map_err(|_| CaError::DataDir("a signer lock was poisoned".into()))?;
+        if let Some(s) = signers.get(id) {
+            return Ok(Arc::clone(s));
+        }
+        let ca = self
+            .cas
+            .get(id)
+            .ok_or_else(|| CaError::WrongCa(format!("no CA with id \"{id}\"")))?;
+        let key = SoftwareKey::load_encrypted(
+            &self.dir.resolve(&ca.row.key_file),
+            &self.passphrase,
+            ca.signature_algorithm,
+        )?;
+        if key.public_key_spki() != crate::ca_spki(&ca.row.cert_der)?.as_slice() {
+            return Err(CaError::DataDir(format!(
+                "the key file of CA {id} does not match its certificate"
+            )));
+        }
+        let signer: Arc<dyn Signer> = Arc::new(key);
+        signers.insert(id.to_owned(), Arc::clone(&signer));
+        Ok(signer)
+    }
+
+    /// Run the issuance cycle for one request.
+    pub async fn issue(&self, req: &IssueRequest) -> Result<Issued, CaError> {
+        self.issue_timed(req, &mut StepTimes::default()).await
+    }
+
+    /// [`Authority::issue`], adding the time of each step to `times`.
+    pub async fn issue_timed(&self, req: &IssueRequest, times: &mut StepTimes) -> Result<Issued, CaError> {
+        // Step 2: proof of possession, then the register and the profile.
+        let t = Instant::now();
+        let csr: VerifiedCsr = parse_and_verify(&req.csr).map_err(CaError::Csr)?;
+        times.csr += t.elapsed();
+
+        let t = Instant::now();
+        let ca = self.issuing_ca(req.profile, req.ca.as_deref())?;
+        let org_row = self
+            .store
+            .organisation(&req.org_oid)
+            .await?
+            .ok_or_else(|| CaError::UnknownOrganisation(req.org_oid.clone()))?;
+        let org = organisation_from_row(&org_row);
+        let approved = check_request(
+            &CertRequest {
+                profile: req.profile,
+                organisation: &org,
+                common_name: req.common_name.clone(),
+                dns_names: req.dns_names.clone(),
+                emails: req.emails.clone(),
+                days: req.days,
+                key: csr.public_key.clone(),
+            },
+            &self.ceremony,
+        )?;
+        // Step 3: a key belongs to one organisation and never outlives a revocation.
+        self.check_key_reuse(&approved.key, &org.oid).await?;
+        let signer = self.signer(&ca.row.id)?;
+        times.checks += t.elapsed();
+
+        // Step 4: a fresh serial, durable before anything is built on it.
+        let t = Instant::now();
+        let serial_bytes = new_serial(self.ceremony.serial_prefix)?;
+        let serial = serial_hex(&serial_bytes);
+        let now = now_unix();
+        self.store
+            .reserve_serial(&serial, &ca.row.id, &req.actor, now)
+            .await?;
+        times.reserve += t.elapsed();
+
+        match self
+            .build_sign_store(req, ca, &approved, &*signer, serial_bytes, &serial, now, times)
+            .await
+        {
+            Ok(issued) => Ok(issued),
+            Err(e) => {
+                // Step 6: any failure after the reservation abandons the serial.
+                if let Err(abandon) = self
+                    .store
+                    .abandon_serial(&serial, &e.to_string(), &req.actor, now_unix())
+                    .await
+                {
+                    tracing::error!(%serial, error = %abandon, "could not abandon serial");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn build_sign_store(
+        &self,
+        req: &IssueRequest,
+        ca: &LoadedCa,
+        approved: &Approved,
+        signer: &dyn Signer,
+        serial_bytes: Vec<u8>,
+        serial: &str,
+        now: i64,
+        times: &mut StepTimes,
+    ) -> Result<Issued, CaError> {
+        // Step 5: build and lint.
+        let t = Instant::now();
+        let not_before = now;
+        let not_after = now + i64::from(approved.days) * carepki_policy::profile::DAY - 1;
+        let tbs = self.build_tbs(ca, approved, serial_bytes, not_before, not_after)?;
+        let crl_url = self.ceremony.crl_url(&ca.row.id);
+        let ocsp_url = self.ceremony.ocsp_url(&ca.row.id);
+        let ca_issuers_url = self.ceremony.ca_issuers_url(&ca.row.id);
+        let mut findings = lint_rfc5280(
+            &tbs,
+            &IssuerFacts {
+                subject_der: &ca.subject_der,
+                key_identifier: &ca.key_identifier,
+                signature_algorithm: ca.signature_algorithm,
+            },
+        );
+        findings.extend(lint_profile(
+            &tbs,
+            approved,
+            &IssuingCa {
+                hierarchy: ca.hierarchy,
+                role: ca.role,
+                crl_url: &crl_url,
+                ocsp_url: &ocsp_url,
+                ca_issuers_url: &ca_issuers_url,
+            },
+        ));
+        if !findings.is_empty() {
+            return Err(CaError::Lint(findings));
+        }
+        let subject = display_name(&build_name(&approved.subject_ref())?);
+        times.build_lint += t.elapsed();
+
+        // Step 6: store the linted record, sign once, store the certificate.
+        let t = Instant::now();
+        let record = IssuanceRecord {
+            serial: serial.to_owned(),
+            ca_id: ca.row.id.clone(),
+            profile: approved.profile.as_str().to_owned(),
+            org_oid: Some(approved.org_oid.clone()),
+            subject: subject.clone(),
+            spki_sha256: approved.key.spki_sha256_hex(),
+            not_before,
+            not_after,
+            tbs_der: tbs.clone(),
+        };
+        self.store
+            .store_issuance_record(&record, &req.actor, now)
+            .await?;
+        times.store_record += t.elapsed();
+
+        let t = Instant::now();
+        let signature = signer.sign(&tbs)?;
+        let der = assemble(&tbs, ca.signature_algorithm, &signature)?;
+        times.sign += t.elapsed();
+
+        let t = Instant::now();
+        self.store
+            .store_certificate(serial, &der, &req.actor, now_unix())
+            .await?;
+        times.store_cert += t.elapsed();
+
+        Ok(Issued {
+            serial: serial.to_owned(),
+            profile: approved.profile,
+            subject,
+            issuer: ca.row.subject.clone(),
+            ca: ca.row.id.clone(),
+            not_before: rfc3339(not_before),
+            not_after: rfc3339(not_after),
+            status: "valid".into(),
+            pem: certificate_pem(&der)?,
+            chain_pem: self.chain_pem(ca),
+            der,
+        })
+    }
+
+    fn build_tbs(
+        &self,
+        ca: &LoadedCa,
+        approved: &Approved,
+        serial: Vec<u8>,
+        not_before: i64,
+        not_after: i64,
+    ) -> Result<Vec<u8>, CaError> {
+        let id = &ca.row.id;
+        let mut extensions = vec![
+            ext::key_usage(&approved.key_usage)?,
+        ];
+        if !approved.extended_key_usage.is_empty() {
+            extensions.push(ext::extended_key_usage(&approved.extended_key_usage)?);
+        }
+        if !approved.dns_names.is_empty() || !approved.emails.is_empty() {
+            extensions.push(ext::subject_alt_name(&approved.dns_names, &approved.emails)?);
+        }
+        extensions.extend([
+            ext::certificate_policies(&[approved.policy_oid])?,
+            ext::crl_distribution_point(&self.ceremony.crl_url(id))?,
+            ext::authority_info_access(&self.ceremony.ocsp_url(id), &self.ceremony.ca_issuers_url(id))?,
+            ext::subject_key_identifier(&approved.key.key_identifier())?,
+            ext::authority_key_identifier(&ca.key_identifier)?,
+        ]);
+        Ok(encode_tbs(&TbsParams {
+            serial,
+            signature: ca.signature_algorithm,
+            issuer: ca.subject.clone(),
+            not_before,
+            not_after,
+            subject: build_name(&approved.subject_ref())?,
+            spki_der: approved.key.spki_der.clone(),
+            extensions,
+        })?)
+    }
+
+    /// The CA that issues a profile, checking a caller's explicit choice (R-TYPES).
+    fn issuing_ca(&self, profile: ProfileId, asked: Option<&str>) -> Result<&LoadedCa, CaError> {
+        let want = ca_id(profile.hierarchy(), profile.issuing_role());
+        if let Some(asked) = asked {
+            let Some((h, role)) = parse_ca_id(asked) else {
+                return Err(CaError::WrongCa(format!(
+                    "no CA with id \"{asked}\"; `carepki ca list` shows them"
+                )));
+            };
+            if h != profile.hierarchy() {
+                return Err(CaError::WrongCa(format!(
+                    "R-TYPES: the {profile} profile is issued only by the {} hierarchy; CA {asked} belongs to the {h} hierarchy",
+                    profile.hierarchy()
+                )));
+            }
+            if role != profile.issuing_role() {
+                return Err(CaError::WrongCa(format!(
+                    "the {profile} profile is issued by the {want} CA, not by {asked}"
+                )));
+            }
+        }
+        self.cas
+            .get(&want)
+            .ok_or_else(|| CaError::WrongCa(format!("CA {want} is missing from the database")))
+    }
+
+    async fn check_key_reuse(&self, key: &PublicKey, org_oid: &str) -> Result<(), CaError> {
+        let hash = key.spki_sha256_hex();
+        if self.cas.values().any(|ca| ca.spki_sha256 == hash) {
+            return Err(CaError::KeyReused(
+                "the request carries a CA's public key; generate a new key pair".into(),
+            ));
+        }
+        for used in self.store.key_uses(&hash).await? {
+            if used.status == "revoked" {
+                return Err(CaError::KeyReused(format!(
+                    "this public key belongs to revoked certificate {}; a key is never certified again after a revocation; generate a new key pair",
+                    used.serial
+                )));
+            }
+            if used.org_oid.as_deref() != Some(org_oid) {
+                return Err(CaError::KeyReused(format!(
+                    "this public key is already certified for another organisation (certificate {}); generate a new key pair",
+                    used.serial
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Abandon serials left reserved or linted by a crash, older than `grace` seconds.
+    pub async fn recover(&self, grace: i64, actor: &str) -> Result<u64, CaError> {
+        let now = now_unix();
+        Ok(self.store.abandon_stale_serials(now - grace, actor, now).await?)
+    }
+}
+
+fn load_ca(row: CaRow) -> Result<LoadedCa, CaError> {
+    let cert = carepki_x509::cert::decode_certificate(&row.cert_der)?;
+    let tbs = cert.tbs_certificate();
+    let (hierarchy, role) = parse_ca_id(&row.id)
+        .ok_or_else(|| CaError::DataDir(format!("unknown CA id {} in the database", row.id)))?;
+    let spki = carepki_x509::cert::spki_der(tbs)?;
+    let public = PublicKey::from_spki_der(&spki)?;
+    let signature_algorithm = SignatureAlgorithm::from_name(&row.signature_algorithm)
+        .ok_or_else(|| {
+            CaError::DataDir(format!(
+                "CA {} records an unknown signature algorithm \"{}\"",
+                row.id, row.signature_algorithm
+            ))
+        })?;
+    let subject = tbs.subject().clone();
+    Ok(LoadedCa {
+        hierarchy,
+        role,
+        subject_der: carepki_x509::cert::name_der(&subject)?,
+        subject,
+        key_identifier: key_identifier(&public.raw),
+        spki_sha256: public.spki_sha256_hex(),
+        signature_algorithm,
+        pem: certificate_pem(&row.cert_der)?,
+        row,
+    })
+}
+
+/// A validated organisation from its store row (the row was validated at import).
+pub fn organisation_from_row(row: &OrganisationRow) -> Organisation {
+    Organisation {
+        oid: row.oid.clone(),
+        name: LocalisedName {
+            fi: row.name_fi.clone(),
+            sv: row.name_sv.clone(),
+            en: row.name_en.clone(),
+        },
+        business_id: row.business_id.clone(),
+        sector: if row.sector == "public" { Sector::Public } else { Sector::Private },
+        kanta_intermediary: row.kanta_intermediary,
+        domains: row.domains.clone(),
+    }
+}
+
+/// The current time, Unix seconds.
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// RFC 3339 text of a Unix time.
+pub fn rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| t.to_string())
+}

@@ -1,0 +1,70 @@
+//! The CA's error type.
+
+use carepki_keys::KeyError;
+use carepki_policy::PolicyError;
+use carepki_store::StoreError;
+use carepki_x509::X509Error;
+use carepki_x509::lint::Finding;
+
+/// Why the CA refused or failed. Messages are shown to operators and customers as they
+/// are: they say what is wrong and how to fix it, and hold no secrets.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaError {
+    /// The request (CSR) is malformed, carries an unacceptable key or does not verify.
+    #[error("certificate request: {0}")]
+    Csr(X509Error),
+    /// The request breaks its profile.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// The organisation is not in the register (R-ELIGIBLE).
+    #[error(
+        "organisation {0} is not in the organisation register (R-ELIGIBLE); import it with `carepki org import`"
+    )]
+    UnknownOrganisation(String),
+    /// The public key is already bound to a revoked certificate, to another
+    /// organisation's certificate or to a CA.
+    #[error("{0}")]
+    KeyReused(String),
+    /// The asked-for CA is of the wrong hierarchy or role, or does not exist.
+    #[error("{0}")]
+    WrongCa(String),
+    /// The to-be-signed certificate broke lint rules; nothing was signed.
+    #[error("the certificate failed linting and was not signed: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Lint(Vec<Finding>),
+    /// Encoding failed.
+    #[error(transparent)]
+    X509(X509Error),
+    /// A key could not be loaded or used.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The data directory is missing, exists already, or a file in it cannot be used.
+    #[error("{0}")]
+    DataDir(String),
+    /// An I/O error on a named path.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+impl From<X509Error> for CaError {
+    fn from(e: X509Error) -> Self {
+        Self::X509(e)
+    }
+}
+
+impl CaError {
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! The `Signer` seam of CarePKI: how the CA signs, and CA keys in software.
+//!
+//! Everything the CA signs goes through [`Signer`]. This crate implements it
+//! with [`SoftwareKey`], an aws-lc-rs key (ECDSA P-256/P-384 or RSA
+//! 2048/3072/4096) that lives in memory and is stored on disk as a PKCS#8
+//! "ENCRYPTED PRIVATE KEY" PEM file (PBES2: scrypt and AES-256-CBC), readable
+//! by `openssl pkey`. A PKCS#11 token can implement the same trait later.
+//!
+//! The file is encrypted with a [`Passphrase`], taken from the
+//! `CAREPKI_PASSPHRASE` environment variable or from a passphrase file that
+//! [`Passphrase::create_file`] writes at init.
+//!
+//! Files holding secrets are created with mode 0600, never overwritten, and
+//! refused when group or others can reach them. Key material and passphrases
+//! never appear in errors or `Debug` output, and secret buffers are zeroized.
+//!
+//! [`measure_sign_rate`] and [`measure_sign_rate_threads`] report the raw
+//! signing rate for `carepki bench`.
+#![forbid(unsafe_code)]
+
+mod error;
+mod fsutil;
+mod passphrase;
+mod signer;
+mod software;
+
+pub use error::KeyError;
+pub use passphrase::{MIN_PASSPHRASE_CHARS, PASSPHRASE_ENV, Passphrase};
+pub use signer::{Signer, measure_sign_rate, measure_sign_rate_threads};
+pub use software::{SoftwareKey, check_algorithms};
+
+pub use carepki_x509::{KeyAlgorithm, SignatureAlgorithm};

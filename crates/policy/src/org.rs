@@ -1,0 +1,1870 @@
+//! Organisation register rules: which organisations may hold service certificates,
+//! under which name, and for which DNS names.
+//!
+//! Service certificates are granted only to organisations in the national SOTE
+//! organisation register (R-REGISTERS, R-ELIGIBLE). CarePKI imports that register
+//! (or the part of it a deployment serves) from a JSON file: an array of records
+//!
+//! ```json
+//! [{"oid": "1.2.246.10.2048198.10.0",
+//!   "name": {"fi": "Järvilaakson hyvinvointialue", "sv": "Järvidalens välfärdsområde", "en": ""},
+//!   "business_id": "0204819-8", "sector": "public", "kanta_intermediary": false,
+//!   "domains": ["jarvilaakso-hva.fi"]}]
+//! ```
+//!
+//! This module turns such a file into validated [`Organisation`] values ("parse,
+//! don't validate"): [`parse_organisations`] reports *every* problem it finds in the
+//! file at once, each naming the record (array index and OID), the field, and how to
+//! fix it. It is pure: no I/O, no clock.
+//!
+//! Rules enforced here:
+//! - R-REGISTERS: the organisation OID is a valid dotted OID inside the SOTE
+//!   organisation register arc (default `1.2.246.10.`, configurable through
+//!   [`OrgRules`]); OIDs are unique within a file; the business id (Y-tunnus) has a
+//!   valid check digit.
+//! - R-LONGNAME: the Finnish name is the long name that becomes the certificate's
+//!   organizationName (O) attribute, so it is at most 64 characters (X.520
+//!   `ub-organization-name`), single-line, without invisible formatting characters.
+//! - R-ELIGIBLE: a server certificate may only name DNS names the organisation
+//!   administers: the registered domains and their subdomains
+//!   ([`Organisation::dns_name_allowed`]). Registered domains are lower-case LDH
+//!   host names ([`validate_dns_name`]).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The default OID arc of the SOTE organisation register (R-REGISTERS): every
+/// imported organisation OID must lie below it.
+pub const DEFAULT_OID_PREFIX: &str = "1.2.246.10.";
+
+/// Maximum length, in characters, of an organisation name (fi, sv and en).
+///
+/// The Finnish name becomes the certificate's organizationName (O) attribute
+/// (R-LONGNAME), whose X.520 upper bound `ub-organization-name` is 64.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Maximum length, in characters, of an organisation OID.
+///
+/// The OID is written into the subject's serialNumber attribute, whose X.520
+/// upper bound `ub-serial-number` is 64.
+pub const MAX_OID_CHARS: usize = 64;
+
+/// Maximum length of a DNS name in its textual form without a trailing dot (RFC 1035).
+pub const MAX_DNS_NAME_LEN: usize = 253;
+
+/// Maximum length of one DNS label (RFC 1035).
+pub const MAX_DNS_LABEL_LEN: usize = 63;
+
+/// Weights of the Finnish business id (Y-tunnus) check digit, applied from the left
+/// over the seven digits.
+const BUSINESS_ID_WEIGHTS: [u32; 7] = [7, 9, 10, 5, 8, 4, 2];
+
+/// The fields an organisation record may have.
+const FIELDS: [&str; 6] = [
+    "oid",
+    "name",
+    "business_id",
+    "sector",
+    "kanta_intermediary",
+    "domains",
+];
+
+/// The fields of an organisation's localised name.
+const NAME_FIELDS: [&str; 3] = ["fi", "sv", "en"];
+
+/// Whether an organisation is a public body or a private provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sector {
+    /// A public body: a wellbeing services county, municipality, joint authority, …
+    Public,
+    /// A private service provider, pharmacy or IT service provider.
+    Private,
+}
+
+/// An organisation's name in Finnish, Swedish and English.
+///
+/// In an [`OrganisationInput`] `en` may be empty or missing; in a validated
+/// [`Organisation`] all three are non-empty, because an empty English name has been
+/// replaced by the Finnish one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalisedName {
+    /// The Finnish name: the organisation's long name, used as the certificate's
+    /// organizationName (O) (R-LONGNAME).
+    pub fi: String,
+    /// The Swedish name.
+    pub sv: String,
+    /// The English name; empty in the input means "same as the Finnish name".
+    #[serde(default)]
+    pub en: String,
+}
+
+/// One organisation record exactly as it appears in the import file, not yet validated.
+///
+/// `kanta_intermediary` defaults to `false` and `domains` to an empty list when missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationInput {
+    /// The organisation's OID in the SOTE organisation register.
+    pub oid: String,
+    /// The organisation's names.
+    pub name: LocalisedName,
+    /// The business id (Y-tunnus), `NNNNNNN-C`.
+    pub business_id: String,
+    /// Public or private.
+    pub sector: Sector,
+    /// Whether the organisation is listed in the Kanta intermediary register
+    /// (R-SYSSIG-APPLICANT).
+    #[serde(default)]
+    pub kanta_intermediary: bool,
+    /// The DNS domains the organisation administers (R-ELIGIBLE).
+    #[serde(default)]
+    pub domains: Vec<String>,
+}
+
+/// A validated organisation from the SOTE organisation register.
+///
+/// Values returned by [`parse_organisations`] satisfy every rule of this module; the
+/// fields are public for reading and for tests, so code that builds or changes one
+/// by hand takes over that responsibility.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organisation {
+    /// The organisation OID, a valid dotted OID below the register arc (R-REGISTERS).
+    pub oid: String,
+    /// The names; all three non-empty, `en` falls back to `fi`.
+    pub name: LocalisedName,
+    /// The business id (Y-tunnus) with a verified check digit.
+    pub business_id: String,
+    /// Public or private.
+    pub sector: Sector,
+    /// Whether the organisation is a Kanta intermediary (R-SYSSIG-APPLICANT).
+    pub kanta_intermediary: bool,
+    /// Registered domains: lower-case LDH host names without wildcards, no duplicates.
+    /// May be empty, in which case the organisation cannot get server certificates.
+    pub domains: Vec<String>,
+}
+
+impl Organisation {
+    /// The organisation's long name, written into the certificate's organizationName
+    /// (O) attribute: the Finnish name (R-LONGNAME).
+    pub fn long_name(&self) -> &str {
+        &self.name.fi
+    }
+
+    /// Whether a server certificate for this organisation may name `dns_name`
+    /// (R-ELIGIBLE): the name equals one of the registered domains or lies below one
+    /// of them at a label boundary (`www.example.fi` is under `example.fi`,
+    /// `evilexample.fi` is not). The comparison ignores ASCII case.
+    ///
+    /// A wildcard such as `*.x.example.fi` is under `example.fi`; whether wildcards
+    /// are allowed at all is the certificate profile's decision. Names that are not
+    /// valid DNS names ([`validate_dns_name`] with wildcards allowed, after lower-casing)
+    /// are never allowed.
+    pub fn dns_name_allowed(&self, dns_name: &str) -> bool {
+        let name = dns_name.to_ascii_lowercase();
+        if validate_dns_name(&name, true).is_err() {
+            return false;
+        }
+        self.domains.iter().any(|domain| {
+            let domain = domain.to_ascii_lowercase();
+            name == domain
+                || name
+                    .strip_suffix(domain.as_str())
+                    .is_some_and(|head| head.len() > 1 && head.ends_with('.'))
+        })
+    }
+}
+
+impl OrganisationInput {
+    /// Validates a single record (for example one entered in a form) as
+    /// [`parse_organisations_with`] would validate element 0 of a file.
+    pub fn into_organisation(self, rules: &OrgRules) -> Result<Organisation, OrgError> {
+        let prefix = rules.normalised_prefix()?;
+        let mut problems = Vec::new();
+        match validate_record(0, self, &prefix, &mut problems) {
+            Some(org) if problems.is_empty() => Ok(org),
+            _ => Err(OrgError::Invalid(problems)),
+        }
+    }
+}
+
+/// Deployment-specific parameters of the organisation rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrgRules {
+    /// The OID arc every organisation OID must lie strictly below (R-REGISTERS).
+    /// Default [`DEFAULT_OID_PREFIX`] (`1.2.246.10.`); a missing trailing dot is
+    /// implied, so `1.2.246.10` does not admit `1.2.246.100.…`. The empty string
+    /// disables the check.
+    pub oid_prefix: String,
+}
+
+impl Default for OrgRules {
+    fn default() -> Self {
+        Self {
+            oid_prefix: DEFAULT_OID_PREFIX.to_owned(),
+        }
+    }
+}
+
+impl OrgRules {
+    /// The prefix with exactly one trailing dot, or the empty string; checks that it
+    /// is an OID.
+    fn normalised_prefix(&self) -> Result<String, OrgError> {
+        let raw = self.oid_prefix.as_str();
+        if raw.is_empty() {
+            return Ok(String::new());
+        }
+        let bare = raw.strip_suffix('.').unwrap_or(raw);
+        validate_oid(bare).map_err(|reason| OrgError::InvalidPrefix {
+            prefix: raw.to_owned(),
+            reason,
+        })?;
+        Ok(format!("{bare}."))
+    }
+}
+
+/// One problem found in one organisation record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgProblem {
+    /// The record's 0-based index in the JSON array.
+    pub index: usize,
+    /// The record's `oid` as written in the file, if it has a string `oid`.
+    pub oid: Option<String>,
+    /// The field concerned, e.g. `business_id`, `name.fi`, `domains[2]`, or
+    /// `(record)` for the record as a whole.
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for OrgProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "organisations[{}] ", self.index)?;
+        match &self.oid {
+            Some(oid) => write!(f, "(oid `{oid}`)")?,
+            None => f.write_str("(no oid)")?,
+        }
+        write!(f, ", field `{}`: {}", self.field, self.message)
+    }
+}
+
+/// Why an organisation file or record was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrgError {
+    /// The file is not well-formed JSON, or an object in it repeats a key.
+    #[error(
+        "the organisation file is not valid JSON at line {line}, column {column}: {message}; \
+         fix the file there and import it again"
+    )]
+    Json {
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// The parser's description.
+        message: String,
+    },
+    /// The top level of the file is not a JSON array.
+    #[error(
+        "the organisation file must be a JSON array of organisation objects, but its top \
+         level is {found}; wrap the records in `[` … `]`"
+    )]
+    NotAnArray {
+        /// The kind of JSON value found instead (e.g. "an object").
+        found: &'static str,
+    },
+    /// The configured register OID prefix ([`OrgRules::oid_prefix`]) is not an OID.
+    #[error(
+        "the SOTE register OID prefix `{prefix}` in the organisation rules is invalid: \
+         {reason}; configure a dotted OID such as `{DEFAULT_OID_PREFIX}` (or leave it empty \
+         to disable the check)"
+    )]
+    InvalidPrefix {
+        /// The configured prefix.
+        prefix: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// One or more records break the rules; every problem found is listed.
+    #[error("{}", render_problems(.0))]
+    Invalid(Vec<OrgProblem>),
+}
+
+fn render_problems(problems: &[OrgProblem]) -> String {
+    let mut out = format!(
+        "{} problem{} in the organisation file:",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for problem in problems {
+        out.push_str("\n  - ");
+        out.push_str(&problem.to_string());
+    }
+    out
+}
+
+/// Parses and validates an organisation import file with the default [`OrgRules`].
+pub fn parse_organisations(json: &str) -> Result<Vec<Organisation>, OrgError> {
+    parse_organisations_with(json, &OrgRules::default())
+}
+
+/// Parses and validates an organisation import file (R-REGISTERS, R-LONGNAME,
+/// R-ELIGIBLE).
+///
+/// Syntax errors and repeated keys inside an object are reported as
+/// [`OrgError::Json`] with line and column. Otherwise every record is checked and
+/// all problems are returned together in [`OrgError::Invalid`]; an OID used by more
+/// than one record is a problem of each later record. An empty array is accepted.
+pub fn parse_organisations_with(
+    json: &str,
+    rules: &OrgRules,
+) -> Result<Vec<Organisation>, OrgError> {
+    let prefix = rules.normalised_prefix()?;
+    serde_json::from_str::<NoDuplicateKeys>(json).map_err(json_error)?;
+    let value: Value = serde_json::from_str(json).map_err(json_error)?;
+    let records = match value {
+        Value::Array(records) => records,
+        other => {
+            return Err(OrgError::NotAnArray {
+                found: json_kind(&other),
+            });
+        }
+    };
+
+    let mut problems = Vec::new();
+    let mut organisations = Vec::with_capacity(records.len());
+    let mut first_index_of_oid: HashMap<&str, usize> = HashMap::new();
+    for (index, record) in records.iter().enumerate() {
+        let oid = record.get("oid").and_then(Value::as_str);
+        if let Some(oid) = oid {
+            if let Some(first) = first_index_of_oid.get(oid) {
+                problems.push(OrgProblem {
+                    index,
+                    oid: Some(oid.to_owned()),
+                    field: "oid".to_owned(),
+                    message: format!(
+                        "the OID is already used by organisations[{first}]; an OID identifies \
+                         one organisation, so remove the duplicate record or correct its OID"
+                    ),
+                });
+            } else {
+                first_index_of_oid.insert(oid, index);
+            }
+        }
+        match OrganisationInput::deserialize(record) {
+            Ok(input) => {
+                if let Some(org) = validate_record(index, input, &prefix, &mut problems) {
+                    organisations.push(org);
+                }
+            }
+            Err(err) => diagnose_shape(index, oid, record, &err, &prefix, &mut problems),
+        }
+    }
+    if problems.is_empty() {
+        Ok(organisations)
+    } else {
+        Err(OrgError::Invalid(problems))
+    }
+}
+
+fn json_error(err: serde_json::Error) -> OrgError {
+    let (line, column) = (err.line(), err.column());
+    let full = err.to_string();
+    let suffix = format!(" at line {line} column {column}");
+    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+    OrgError::Json {
+        line,
+        column,
+        message,
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A deserialisation pass that accepts any JSON but rejects an object with a
+/// repeated key (which `serde_json::Value` would silently collapse to the last one).
+struct NoDuplicateKeys;
+
+impl<'de> Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NoDuplicateKeysVisitor)
+    }
+}
+
+struct NoDuplicateKeysVisitor;
+
+impl<'de> Visitor<'de> for NoDuplicateKeysVisitor {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        NoDuplicateKeys::deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(de::Error::custom(format!(
+                    "the key `{key}` appears twice in the same object; keep only one of them"
+                )));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(NoDuplicateKeys)
+    }
+}
+
+/// Collects the problems of one record.
+struct Record<'a> {
+    index: usize,
+    oid: Option<&'a str>,
+    problems: &'a mut Vec<OrgProblem>,
+}
+
+impl Record<'_> {
+    fn problem(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(OrgProblem {
+            index: self.index,
+            oid: self.oid.map(str::to_owned),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Checks that `map[key]`, if present, has type `T`; reports a missing required key.
+    fn typed<T: DeserializeOwned>(
+        &mut self,
+        map: &Map<String, Value>,
+        key: &str,
+        path: &str,
+        required: bool,
+        expected: &str,
+    ) {
+        match map.get(key) {
+            None if required => {
+                self.problem(path, format!("the field is missing; add it ({expected})"))
+            }
+            None => {}
+            Some(value) => {
+                if let Err(err) = T::deserialize(value) {
+                    self.problem(path, format!("{err}; write it as {expected}"));
+                }
+            }
+        }
+    }
+}
+
+/// Explains why a record does not have the shape of an [`OrganisationInput`], field
+/// by field, and checks the rules on the fields that do have the right type, so that
+/// one import attempt reports every problem.
+fn diagnose_shape(
+    index: usize,
+    oid: Option<&str>,
+    record: &Value,
+    err: &serde_json::Error,
+    prefix: &str,
+    problems: &mut Vec<OrgProblem>,
+) {
+    let before = problems.len();
+    let mut rec = Record {
+        index,
+        oid,
+        problems,
+    };
+    let Some(map) = record.as_object() else {
+        rec.problem(
+            "(record)",
+            format!(
+                "the record is {}, not an object; write each organisation as an object with \
+                 the fields {}",
+                json_kind(record),
+                FIELDS.join(", ")
+            ),
+        );
+        return;
+    };
+    for key in map.keys() {
+        if !FIELDS.contains(&key.as_str()) {
+            rec.problem(
+                key.as_str(),
+                format!(
+                    "unknown field; remove it or correct its spelling (the fields are {})",
+                    FIELDS.join(", ")
+                ),
+            );
+        }
+    }
+    rec.typed::<String>(
+        map,
+        "oid",
+        "oid",
+        true,
+        "a string such as \"1.2.246.10.2048198.10.0\"",
+    );
+    match map.get("name") {
+        None => rec.problem(
+            "name",
+            "the field is missing; add it as an object {\"fi\": …, \"sv\": …, \"en\": …}",
+        ),
+        Some(Value::Object(name)) => {
+            for key in name.keys() {
+                if !NAME_FIELDS.contains(&key.as_str()) {
+                    rec.problem(
+                        format!("name.{key}"),
+                        "unknown language; remove it (the name has the fields fi, sv and en)",
+                    );
+                }
+            }
+            rec.typed::<String>(name, "fi", "name.fi", true, "a string: the Finnish name");
+            rec.typed::<String>(name, "sv", "name.sv", true, "a string: the Swedish name");
+            rec.typed::<String>(
+                name,
+                "en",
+                "name.en",
+                false,
+                "a string: the English name, or \"\"",
+            );
+        }
+        Some(other) => rec.problem(
+            "name",
+            format!(
+                "the name is {}; write it as an object {{\"fi\": …, \"sv\": …, \"en\": …}}",
+                json_kind(other)
+            ),
+        ),
+    }
+    rec.typed::<String>(
+        map,
+        "business_id",
+        "business_id",
+        true,
+        "a string such as \"0204819-8\"",
+    );
+    rec.typed::<Sector>(map, "sector", "sector", true, "\"public\" or \"private\"");
+    rec.typed::<bool>(
+        map,
+        "kanta_intermediary",
+        "kanta_intermediary",
+        false,
+        "true or false",
+    );
+    match map.get("domains") {
+        None => {}
+        Some(Value::Array(domains)) => {
+            for (i, domain) in domains.iter().enumerate() {
+                if !domain.is_string() {
+                    rec.problem(
+                        format!("domains[{i}]"),
+                        format!(
+                            "the domain is {}; write it as a string such as \"example.fi\"",
+                            json_kind(domain)
+                        ),
+                    );
+                }
+            }
+        }
+        Some(other) => rec.problem(
+            "domains",
+            format!(
+                "the domains are {}; write them as an array of strings such as \
+                 [\"example.fi\"] (or [] for none)",
+                json_kind(other)
+            ),
+        ),
+    }
+    let shape_problems = rec.problems.len() - before;
+    check_rules(&mut rec, &RuleFields::from_map(map), prefix);
+    if shape_problems == 0 {
+        // Not expected: the checks above cover every way the shape can be wrong.
+        rec.problem("(record)", format!("{err}; correct the record"));
+    }
+}
+
+/// Validates one well-shaped record; pushes its problems and returns the organisation
+/// only when it has none.
+fn validate_record(
+    index: usize,
+    input: OrganisationInput,
+    prefix: &str,
+    problems: &mut Vec<OrgProblem>,
+) -> Option<Organisation> {
+    let before = problems.len();
+    let mut rec = Record {
+        index,
+        oid: Some(input.oid.as_str()),
+        problems,
+    };
+
+    let fields = RuleFields {
+        oid: Some(&input.oid),
+        fi: Some(&input.name.fi),
+        sv: Some(&input.name.sv),
+        en: Some(&input.name.en),
+        business_id: Some(&input.business_id),
+        domains: input
+            .domains
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (i, d.as_str()))
+            .collect(),
+    };
+    check_rules(&mut rec, &fields, prefix);
+
+    if rec.problems.len() > before {
+        return None;
+    }
+    let OrganisationInput {
+        oid,
+        name,
+        business_id,
+        sector,
+        kanta_intermediary,
+        domains,
+    } = input;
+    let en = if name.en.is_empty() {
+        name.fi.clone()
+    } else {
+        name.en
+    };
+    Some(Organisation {
+        oid,
+        name: LocalisedName {
+            fi: name.fi,
+            sv: name.sv,
+            en,
+        },
+        business_id,
+        sector,
+        kanta_intermediary,
+        domains,
+    })
+}
+
+/// The fields of a record that have the right JSON type, for the rule checks.
+struct RuleFields<'v> {
+    oid: Option<&'v str>,
+    fi: Option<&'v str>,
+    sv: Option<&'v str>,
+    en: Option<&'v str>,
+    business_id: Option<&'v str>,
+    /// (index in the `domains` array, domain)
+    domains: Vec<(usize, &'v str)>,
+}
+
+impl<'v> RuleFields<'v> {
+    /// The well-typed fields of a record that is an object but not a well-shaped
+    /// [`OrganisationInput`].
+    fn from_map(map: &'v Map<String, Value>) -> Self {
+        let name = map.get("name").and_then(Value::as_object);
+        let name_field = |key: &str| name.and_then(|n| n.get(key)).and_then(Value::as_str);
+        Self {
+            oid: map.get("oid").and_then(Value::as_str),
+            fi: name_field("fi"),
+            sv: name_field("sv"),
+            en: name_field("en"),
+            business_id: map.get("business_id").and_then(Value::as_str),
+            domains: map
+                .get("domains")
+                .and_then(Value::as_array)
+                .map(|ds| {
+                    ds.iter()
+                        .enumerate()
+                        .filter_map(|(i, d)| d.as_str().map(|d| (i, d)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The rules of R-REGISTERS, R-LONGNAME and R-ELIGIBLE on the fields present.
+fn check_rules(rec: &mut Record<'_>, fields: &RuleFields<'_>, prefix: &str) {
+    // R-REGISTERS: the OID.
+    if let Some(oid) = fields.oid {
+        match validate_oid(oid) {
+            Err(reason) => rec.problem(
+                "oid",
+                format!("{reason}; use the organisation's OID from the SOTE organisation register"),
+            ),
+            Ok(()) => {
+                let length = oid.chars().count();
+                if length > MAX_OID_CHARS {
+                    rec.problem(
+                        "oid",
+                        format!(
+                            "the OID is {length} characters long, but it becomes the certificate \
+                             subject's serialNumber, which X.520 limits to {MAX_OID_CHARS} \
+                             characters; check that it is the organisation's register OID"
+                        ),
+                    );
+                }
+                if !oid.starts_with(prefix) {
+                    rec.problem(
+                        "oid",
+                        format!(
+                            "the OID is not in the SOTE organisation register arc `{prefix}` \
+                             (R-REGISTERS); use the organisation's OID from that register, \
+                             e.g. `{prefix}2048198.10.0`"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    // R-LONGNAME: the names.
+    if let Some(fi) = fields.fi {
+        check_name(rec, "name.fi", "Finnish", fi, true);
+    }
+    if let Some(sv) = fields.sv {
+        check_name(rec, "name.sv", "Swedish", sv, true);
+    }
+    if let Some(en) = fields.en.filter(|en| !en.is_empty()) {
+        check_name(rec, "name.en", "English", en, false);
+    }
+
+    // R-REGISTERS: the business id.
+    if let Some(Err(reason)) = fields.business_id.map(validate_business_id) {
+        rec.problem("business_id", reason);
+    }
+
+    // R-ELIGIBLE: the domains.
+    let mut first_index_of_domain: HashMap<&str, usize> = HashMap::new();
+    for &(i, domain) in &fields.domains {
+        let field = format!("domains[{i}]");
+        if let Err(reason) = validate_dns_name(domain, false) {
+            rec.problem(field, reason);
+        } else if let Some(first) = first_index_of_domain.get(domain) {
+            rec.problem(
+                field,
+                format!("`{domain}` is already listed as domains[{first}]; remove the duplicate"),
+            );
+        } else {
+            first_index_of_domain.insert(domain, i);
+        }
+    }
+}
+
+/// Characters that are not control characters but are invisible or reorder text:
+/// they have no place in a name shown in certificates (spoofing risk).
+fn is_invisible_format_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// R-LONGNAME: a name is non-empty (when required), trimmed, single-line, free of
+/// invisible formatting characters and at most [`MAX_NAME_CHARS`] characters.
+fn check_name(rec: &mut Record<'_>, field: &str, language: &str, name: &str, required: bool) {
+    if name.trim().is_empty() {
+        let message = if required {
+            format!(
+                "the {language} name is empty; give the organisation's {language} name as in \
+                 the national code service (R-LONGNAME)"
+            )
+        } else {
+            format!(
+                "the {language} name is only whitespace; write the name, or \"\" to use the Finnish name"
+            )
+        };
+        rec.problem(field, message);
+        return;
+    }
+    if name.trim() != name {
+        rec.problem(
+            field,
+            format!("the {language} name has leading or trailing whitespace; remove it"),
+        );
+    }
+    if let Some((pos, c)) = name.chars().enumerate().find(|(_, c)| c.is_control()) {
+        rec.problem(
+            field,
+            format!(
+                "the {language} name contains the control character U+{:04X} at character {}; \
+                 names are single-line text, remove it",
+                u32::from(c),
+                pos + 1
+            ),
+        );
+    }
+    if let Some((pos, c)) = name
+        .chars()
+        .enumerate()
+        .find(|(_, c)| is_invisible_format_char(*c))
+    {
+        rec.problem(
+            field,
+            format!(
+                "the {language} name contains the invisible formatting character U+{:04X} at \
+                 character {}; remove it (it would be hidden in the certificate)",
+                u32::from(c),
+                pos + 1
+            ),
+        );
+    }
+    let length = name.chars().count();
+    if length > MAX_NAME_CHARS {
+        rec.problem(
+            field,
+            format!(
+                "the {language} name is {length} characters long, but at most {MAX_NAME_CHARS} \
+                 are allowed: the Finnish name becomes the certificate's organizationName (O), \
+                 whose X.520 upper bound is {MAX_NAME_CHARS} characters (R-LONGNAME); use the \
+                 shortened long name of the national code service"
+            ),
+        );
+    }
+}
+
+/// Checks that `oid` is a dotted object identifier: at least two arcs of decimal
+/// digits without leading zeros, the first arc 0, 1 or 2, and the second at most 39
+/// when the first is 0 or 1 (X.660). The error says what is wrong.
+pub fn validate_oid(oid: &str) -> Result<(), String> {
+    if oid.is_empty() {
+        return Err("the OID is empty".to_owned());
+    }
+    if oid.trim() != oid {
+        return Err(format!(
+            "`{oid}` has leading or trailing whitespace; remove it"
+        ));
+    }
+    let arcs: Vec<&str> = oid.split('.').collect();
+    for (i, arc) in arcs.iter().enumerate() {
+        if arc.is_empty() {
+            return Err(format!(
+                "`{oid}` has an empty arc (a leading or trailing dot, or two dots in a row); \
+                 write the arcs as numbers separated by single dots"
+            ));
+        }
+        if !arc.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "`{oid}` is not a dotted OID: arc {} (`{arc}`) is not a decimal number",
+                i + 1
+            ));
+        }
+        if arc.len() > 1 && arc.starts_with('0') {
+            let trimmed = arc.trim_start_matches('0');
+            let fixed = if trimmed.is_empty() { "0" } else { trimmed };
+            return Err(format!(
+                "`{oid}` is not a valid OID: arc {} (`{arc}`) has a leading zero; write it as \
+                 `{fixed}`",
+                i + 1
+            ));
+        }
+    }
+    if arcs.len() < 2 {
+        return Err(format!("`{oid}` has only one arc; an OID has at least two"));
+    }
+    let first = arcs[0];
+    if !matches!(first, "0" | "1" | "2") {
+        return Err(format!(
+            "`{oid}` is not a valid OID: the first arc must be 0, 1 or 2, not {first}"
+        ));
+    }
+    let second = arcs[1];
+    if first != "2" && (second.len() > 2 || second.parse::<u8>().is_ok_and(|n| n > 39)) {
+        return Err(format!(
+            "`{oid}` is not a valid OID: under {first} the second arc must be at most 39, \
+             not {second}"
+        ));
+    }
+    Ok(())
+}
+
+/// The check digit of a Finnish business id (Y-tunnus) for the given seven digits,
+/// or `None` if `digits` is not seven ASCII digits or no check digit exists for them.
+///
+/// The digits are weighted 7, 9, 10, 5, 8, 4, 2 from the left and summed; with
+/// `r = sum mod 11`, the check digit is 0 when `r` is 0, there is none when `r` is 1
+/// (such numbers are never issued), and otherwise it is `11 - r`.
+pub fn business_id_check_digit(digits: &str) -> Option<u8> {
+    if digits.len() != 7 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let sum: u32 = digits
+        .bytes()
+        .zip(BUSINESS_ID_WEIGHTS)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    match sum % 11 {
+        0 => Some(0),
+        1 => None,
+        // 2..=10, so the result is 1..=9 and fits.
+        r => u8::try_from(11 - r).ok(),
+    }
+}
+
+/// Checks a Finnish business id (Y-tunnus): the form `NNNNNNN-C` with the check digit
+/// `C` of [`business_id_check_digit`] (R-REGISTERS). The error says what is wrong.
+pub fn validate_business_id(id: &str) -> Result<(), String> {
+    const FORM: &str = "a business id has the form NNNNNNN-C (seven digits, a hyphen and \
+                        a check digit), e.g. 0204819-8";
+    let bytes = id.as_bytes();
+    let well_formed = bytes.len() == 9
+        && bytes[7] == b'-'
+        && bytes[..7].iter().all(u8::is_ascii_digit)
+        && bytes[8].is_ascii_digit();
+    if !well_formed {
+        let digits_only = id.bytes().all(|b| b.is_ascii_digit());
+        let hint = if digits_only && id.len() == 8 {
+            format!(
+                "; insert the hyphen before the check digit: `{}-{}`",
+                &id[..7],
+                &id[7..]
+            )
+        } else if id.len() == 8 && bytes.get(6) == Some(&b'-') {
+            format!("; an old six-digit id is written with a leading zero: `0{id}`")
+        } else if id.trim() != id {
+            "; remove the surrounding whitespace".to_owned()
+        } else {
+            String::new()
+        };
+        return Err(format!(
+            "`{id}` is not a business id (Y-tunnus): {FORM}{hint}"
+        ));
+    }
+    let digits = &id[..7];
+    let given = bytes[8] - b'0';
+    match business_id_check_digit(digits) {
+        None => Err(format!(
+            "`{id}` is not a valid business id (Y-tunnus): no business id starts with the \
+             digits {digits} (their weighted sum leaves remainder 1 modulo 11); one of the \
+             digits is mistyped, copy the id from the Business Information System (YTJ)"
+        )),
+        Some(check) if check != given => Err(format!(
+            "`{id}` is not a valid business id (Y-tunnus): the check digit is wrong for the \
+             digits {digits}; a digit or the check digit is mistyped, copy the id from the \
+             Business Information System (YTJ)"
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Checks a DNS host name as registered for an organisation or requested in a
+/// server certificate's dNSName (R-ELIGIBLE).
+///
+/// The name must be lower-case ASCII LDH: at least two labels separated by dots,
+/// each 1–63 characters of `a-z`, `0-9` and `-`, not starting or ending with `-`;
+/// at most 253 characters in all; no trailing dot; not an IP address; the top-level
+/// label not numeric. Internationalised names must be given in their `xn--` A-label
+/// form. Callers that accept mixed case should lower-case first.
+///
+/// With `allow_wildcard`, the leftmost label may be exactly `*`, followed by at
+/// least two labels (`*.example.fi`, never `*.fi`); no other use of `*` is allowed.
+/// Without it, any `*` is rejected. The error says what is wrong and how to fix it.
+pub fn validate_dns_name(name: &str, allow_wildcard: bool) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the DNS name is empty; give a host name such as `www.example.fi`".to_owned());
+    }
+    if !name.is_ascii() {
+        return Err(format!(
+            "`{name}` contains non-ASCII characters: internationalised domain names must be \
+             given in their A-label (`xn--…`) form, e.g. `xn--jrvilaakso-hva-5hb.fi` for \
+             `järvilaakso-hva.fi`; convert the name with an IDNA tool"
+        ));
+    }
+    if name.parse::<IpAddr>().is_ok() {
+        return Err(format!(
+            "`{name}` is an IP address; only DNS host names are allowed, give the host's DNS \
+             name instead"
+        ));
+    }
+    if name.contains(['/', ':', '@', ' ']) {
+        return Err(format!(
+            "`{name}` is not a bare host name; remove any scheme, port, path, user or spaces \
+             (e.g. `www.example.fi`)"
+        ));
+    }
+    if name.len() > 1 && name.ends_with('.') {
+        return Err(format!(
+            "`{name}` ends with a dot; write it without the trailing dot: `{}`",
+            &name[..name.len() - 1]
+        ));
+    }
+    if name.len() > MAX_DNS_NAME_LEN {
+        return Err(format!(
+            "`{name}` is {} characters long; a DNS name has at most {MAX_DNS_NAME_LEN}",
+            name.len()
+        ));
+    }
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(format!(
+            "`{name}` contains upper-case letters; write it in lower case: `{}`",
+            name.to_ascii_lowercase()
+        ));
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    let wildcard = labels.first() == Some(&"*");
+    if name.contains('*') {
+        if !allow_wildcard {
+            return Err(format!(
+                "`{name}` contains a wildcard `*`, which is not allowed here; give the exact \
+                 host or domain name"
+            ));
+        }
+        if !wildcard || labels[1..].iter().any(|l| l.contains('*')) {
+            return Err(format!(
+                "`{name}` uses `*` wrongly: only the whole leftmost label may be the wildcard, \
+                 as in `*.example.fi`"
+            ));
+        }
+    }
+    for label in &labels[usize::from(wildcard)..] {
+        if label.is_empty() {
+            return Err(format!(
+                "`{name}` has an empty label (a leading dot or two dots in a row); separate \
+                 the labels with single dots"
+            ));
+        }
+        if label.len() > MAX_DNS_LABEL_LEN {
+            return Err(format!(
+                "`{name}`: the label `{label}` is {} characters long; a DNS label has at most \
+                 {MAX_DNS_LABEL_LEN}",
+                label.len()
+            ));
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        {
+            return Err(format!(
+                "`{name}`: the label `{label}` contains `{c}`; host names may only contain \
+                 a-z, 0-9 and `-` (LDH)"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!(
+                "`{name}`: the label `{label}` starts or ends with `-`, which host names do \
+                 not allow"
+            ));
+        }
+    }
+    let fixed = labels.len() - usize::from(wildcard);
+    if wildcard && fixed < 2 {
+        return Err(format!(
+            "`{name}` would cover a whole top-level domain; a wildcard needs at least two \
+             labels after `*`, e.g. `*.example.fi`"
+        ));
+    }
+    if fixed < 2 {
+        return Err(format!(
+            "`{name}` has a single label; give a fully qualified name with at least two \
+             labels, e.g. `{name}.example.fi` or `example.fi`"
+        ));
+    }
+    if labels
+        .last()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!(
+            "`{name}` ends in a numeric label, so it is not a host name (it looks like an IP \
+             address); give the host's DNS name"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../../../examples/organisations.json");
+
+    fn record(oid: &str, business_id: &str, domains: &[&str]) -> Value {
+        serde_json::json!({
+            "oid": oid,
+            "name": {"fi": "Testilän hyvinvointialue", "sv": "Testby välfärdsområde", "en": ""},
+            "business_id": business_id,
+            "sector": "public",
+            "kanta_intermediary": false,
+            "domains": domains,
+        })
+    }
+
+    fn good() -> Value {
+        record("1.2.246.10.2048198.10.0", "0204819-8", &["example.fi"])
+    }
+
+    fn parse_values(values: &[Value]) -> Result<Vec<Organisation>, OrgError> {
+        parse_organisations(&Value::Array(values.to_vec()).to_string())
+    }
+
+    fn problems(values: &[Value]) -> Vec<OrgProblem> {
+        match parse_values(values) {
+            Err(OrgError::Invalid(problems)) => problems,
+            other => panic!("expected OrgError::Invalid, got {other:?}"),
+        }
+    }
+
+    fn org(domains: &[&str]) -> Organisation {
+        let mut v = good();
+        v["domains"] = serde_json::json!(domains);
+        parse_values(&[v]).unwrap().remove(0)
+    }
+
+    // ---- the example file ----
+
+    #[test]
+    fn example_file_parses_and_covers_the_sectors() {
+        let orgs = parse_organisations(EXAMPLE).unwrap();
+        assert!(orgs.len() >= 20, "only {} organisations", orgs.len());
+        assert!(orgs.iter().any(|o| o.sector == Sector::Public));
+        assert!(orgs.iter().any(|o| o.sector == Sector::Private));
+        // R-SYSSIG-APPLICANT: exactly one Kanta intermediary, the IT vendor.
+        let intermediaries: Vec<&Organisation> =
+            orgs.iter().filter(|o| o.kanta_intermediary).collect();
+        assert_eq!(intermediaries.len(), 1);
+        assert_eq!(intermediaries[0].long_name(), "Hiidenkivi Terveysdata Oy");
+        assert_eq!(intermediaries[0].sector, Sector::Private);
+        // Every OID is <register arc><business id digits without the dash>.10.0.
+        for o in &orgs {
+            let digits = o.business_id.replace('-', "");
+            assert_eq!(
+                o.oid,
+                format!("1.2.246.10.{digits}.10.0"),
+                "{}",
+                o.long_name()
+            );
+            assert!(o.long_name().chars().count() <= MAX_NAME_CHARS);
+        }
+        // Business ids are unique, too.
+        let ids: HashSet<&str> = orgs.iter().map(|o| o.business_id.as_str()).collect();
+        assert_eq!(ids.len(), orgs.len());
+    }
+
+    #[test]
+    fn example_file_has_the_expected_kinds_of_organisation() {
+        let orgs = parse_organisations(EXAMPLE).unwrap();
+        let names: Vec<&str> = orgs.iter().map(Organisation::long_name).collect();
+        let count = |needle: &str| names.iter().filter(|n| n.contains(needle)).count();
+        assert!(count("hyvinvointialue") >= 2, "{names:?}");
+        assert!(count("yliopistollinen") >= 1);
+        assert!(count("terveyskeskus") >= 2);
+        assert!(count("apteekki") >= 4);
+        assert!(count("Hammas") >= 2);
+        assert!(count("Työterveys") >= 1);
+        assert!(count("Hoivakoti") >= 1);
+        assert!(count("Laboratorio") >= 1);
+        // Pharmacies are private.
+        for o in orgs.iter().filter(|o| o.long_name().contains("apteekki")) {
+            assert_eq!(o.sector, Sector::Private, "{}", o.long_name());
+        }
+        // A public body without domains, one with several, and an IDN A-label.
+        assert!(
+            orgs.iter()
+                .any(|o| o.sector == Sector::Public && o.domains.is_empty())
+        );
+        assert!(
+            orgs.iter()
+                .any(|o| o.sector == Sector::Public && o.domains.len() >= 2)
+        );
+        assert!(
+            orgs.iter()
+                .flat_map(|o| &o.domains)
+                .any(|d| d.starts_with("xn--"))
+        );
+        // An empty English name fell back to the Finnish one.
+        assert!(orgs.iter().all(|o| !o.name.en.is_empty()));
+        assert!(orgs.iter().any(|o| o.name.en == o.name.fi));
+    }
+
+    #[test]
+    fn example_file_domains_are_owned_by_their_organisations() {
+        let orgs = parse_organisations(EXAMPLE).unwrap();
+        let jarvilaakso = orgs
+            .iter()
+            .find(|o| o.long_name() == "Järvilaakson hyvinvointialue")
+            .unwrap();
+        assert_eq!(jarvilaakso.name.sv, "Järvidalens välfärdsområde");
+        assert_eq!(jarvilaakso.sector, Sector::Public);
+        assert!(jarvilaakso.dns_name_allowed("kanta.jarvilaakso-hva.fi"));
+        assert!(!jarvilaakso.dns_name_allowed("hiidenkivi-data.fi"));
+        // No domain is registered to two organisations.
+        let mut owner: HashMap<&str, &str> = HashMap::new();
+        for o in &orgs {
+            for d in &o.domains {
+                assert!(
+                    owner.insert(d.as_str(), o.oid.as_str()).is_none(),
+                    "{d} registered twice"
+                );
+            }
+        }
+    }
+
+    // ---- parsing and error reporting ----
+
+    #[test]
+    fn parses_a_valid_record_and_falls_back_to_finnish_english_name() {
+        let orgs = parse_values(&[good()]).unwrap();
+        assert_eq!(orgs.len(), 1);
+        let o = &orgs[0];
+        assert_eq!(o.oid, "1.2.246.10.2048198.10.0");
+        assert_eq!(o.long_name(), "Testilän hyvinvointialue");
+        assert_eq!(o.name.en, "Testilän hyvinvointialue");
+        assert_eq!(o.sector, Sector::Public);
+        assert!(!o.kanta_intermediary);
+        assert_eq!(o.domains, vec!["example.fi".to_owned()]);
+    }
+
+    #[test]
+    fn optional_fields_default() {
+        let mut v = good();
+        let map = v.as_object_mut().unwrap();
+        map.remove("kanta_intermediary");
+        map.remove("domains");
+        map["name"].as_object_mut().unwrap().remove("en");
+        let o = parse_values(&[v]).unwrap().remove(0);
+        assert!(!o.kanta_intermediary);
+        assert!(o.domains.is_empty());
+        assert_eq!(o.name.en, o.name.fi);
+    }
+
+    #[test]
+    fn english_name_is_kept_when_given() {
+        let mut v = good();
+        v["name"]["en"] = "Testilä Wellbeing Services County".into();
+        let o = parse_values(&[v]).unwrap().remove(0);
+        assert_eq!(o.name.en, "Testilä Wellbeing Services County");
+        assert_eq!(o.long_name(), "Testilän hyvinvointialue");
+    }
+
+    #[test]
+    fn empty_array_is_accepted() {
+        assert_eq!(parse_organisations("[]").unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn syntax_error_has_line_and_column() {
+        let err = parse_organisations("[\n  {\"oid\": \"1.2\",\n  oops\n]").unwrap_err();
+        match &err {
+            OrgError::Json {
+                line,
+                column,
+                message,
+            } => {
+                assert_eq!(*line, 3);
+                assert!(*column > 0);
+                assert!(!message.contains("at line"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(err.to_string().contains("line 3"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_rejected_with_position() {
+        let json = "[{\"oid\": \"1.2.246.10.2048198.10.0\",\n \"oid\": \"1.2.246.10.1.10.0\"}]";
+        match parse_organisations(json).unwrap_err() {
+            OrgError::Json { line, message, .. } => {
+                assert_eq!(line, 2);
+                assert!(message.contains("`oid` appears twice"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn top_level_must_be_an_array() {
+        let err = parse_organisations(&good().to_string()).unwrap_err();
+        assert_eq!(err, OrgError::NotAnArray { found: "an object" });
+        assert!(err.to_string().contains("JSON array"));
+    }
+
+    #[test]
+    fn reports_all_problems_of_all_records() {
+        let mut bad_names = good();
+        bad_names["oid"] = "1.2.246.10.1.10.0".into();
+        bad_names["name"]["fi"] = " ".into();
+        bad_names["name"]["sv"] = "Rad\nbrytning".into();
+        let bad_id_and_domain = record("1.2.246.10.2.10.0", "0204819-7", &["Example.fi"]);
+        let ps = problems(&[good(), bad_names, bad_id_and_domain]);
+        let fields: Vec<(usize, &str)> = ps.iter().map(|p| (p.index, p.field.as_str())).collect();
+        assert_eq!(
+            fields,
+            vec![
+                (1, "name.fi"),
+                (1, "name.sv"),
+                (2, "business_id"),
+                (2, "domains[0]")
+            ]
+        );
+        assert_eq!(ps[2].oid.as_deref(), Some("1.2.246.10.2.10.0"));
+        assert!(ps[3].message.contains("lower case: `example.fi`"));
+        let text = OrgError::Invalid(ps).to_string();
+        assert!(
+            text.starts_with("4 problems in the organisation file:"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "organisations[2] (oid `1.2.246.10.2.10.0`), field `business_id`: `0204819-7`"
+        ));
+    }
+
+    #[test]
+    fn duplicate_oid_in_one_file_is_rejected() {
+        let mut other = good();
+        other["business_id"] = "0112038-9".into();
+        let ps = problems(&[good(), other.clone(), other]);
+        assert_eq!(ps.len(), 2);
+        for (p, index) in ps.iter().zip([1, 2]) {
+            assert_eq!(p.index, index);
+            assert_eq!(p.field, "oid");
+            assert!(
+                p.message.contains("already used by organisations[0]"),
+                "{p}"
+            );
+        }
+    }
+
+    #[test]
+    fn shape_errors_name_each_field() {
+        let v = serde_json::json!({
+            "oid": 5,
+            "name": {"fi": "A", "sv": "B", "de": "C"},
+            "sector": "Public",
+            "kanta_intermediary": "no",
+            "domains": ["example.fi", 7],
+            "colour": "blue"
+        });
+        let ps = problems(&[v, serde_json::json!("not an object")]);
+        let fields: Vec<(usize, &str)> = ps.iter().map(|p| (p.index, p.field.as_str())).collect();
+        assert_eq!(
+            fields,
+            vec![
+                (0, "colour"),
+                (0, "oid"),
+                (0, "name.de"),
+                (0, "business_id"),
+                (0, "sector"),
+                (0, "kanta_intermediary"),
+                (0, "domains[1]"),
+                (1, "(record)"),
+            ]
+        );
+        assert_eq!(ps[0].oid, None);
+        assert!(ps[3].message.contains("missing"));
+        assert!(
+            ps[4].message.contains("\"public\" or \"private\""),
+            "{}",
+            ps[4]
+        );
+        assert!(ps[7].message.contains("a string, not an object"));
+    }
+
+    #[test]
+    fn shape_and_rule_problems_are_collected_across_records() {
+        let mut shape = good();
+        shape["sector"] = "municipal".into();
+        shape["oid"] = "1.2.246.10.3.10.0".into();
+        let rule = record("1.2.246.10.4.10.0", "1234567-0", &[]);
+        let ps = problems(&[shape, rule]);
+        assert_eq!(ps.len(), 2);
+        assert_eq!((ps[0].index, ps[0].field.as_str()), (0, "sector"));
+        assert_eq!((ps[1].index, ps[1].field.as_str()), (1, "business_id"));
+    }
+
+    #[test]
+    fn rules_are_checked_on_the_well_typed_fields_of_a_broken_record() {
+        let v = serde_json::json!({
+            "oid": "1.2.246.10.02048198.10.0",
+            "name": {"fi": "Nimi ", "sv": 3},
+            "business_id": "204819-8",
+            "sector": "x",
+            "domains": ["Example.fi", false, "ok.example.fi"]
+        });
+        let ps = problems(&[v]);
+        let fields: Vec<&str> = ps.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "name.sv",
+                "sector",
+                "domains[1]",
+                "oid",
+                "name.fi",
+                "business_id",
+                "domains[0]"
+            ]
+        );
+        assert!(ps[5].message.contains("`0204819-8`"), "{}", ps[5]);
+    }
+
+    #[test]
+    fn into_organisation_validates_one_record() {
+        let input: OrganisationInput = serde_json::from_value(good()).unwrap();
+        let o = input
+            .clone()
+            .into_organisation(&OrgRules::default())
+            .unwrap();
+        assert_eq!(o.long_name(), "Testilän hyvinvointialue");
+        let rules = OrgRules {
+            oid_prefix: "1.2.246.999".to_owned(),
+        };
+        match input.into_organisation(&rules).unwrap_err() {
+            OrgError::Invalid(ps) => {
+                assert_eq!(ps.len(), 1);
+                assert!(ps[0].message.contains("`1.2.246.999.`"), "{}", ps[0]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // ---- OIDs (R-REGISTERS) ----
+
+    #[test]
+    fn oid_syntax() {
+        for ok in [
+            "0.0",
+            "1.39",
+            "2.999",
+            "1.2.246.10.2048198.10.0",
+            "2.5.4.10",
+        ] {
+            assert_eq!(validate_oid(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "1",
+            "3.1",
+            "1.40",
+            "0.100",
+            "1.2..3",
+            ".1.2",
+            "1.2.",
+            "1.02",
+            "01.2",
+            "1.2.a",
+            " 1.2",
+            "1.2 ",
+            "1.-2",
+            "1.2.246.10.02048198.10.0",
+            "1,2",
+        ] {
+            assert!(validate_oid(bad).is_err(), "{bad:?}");
+        }
+        assert!(
+            validate_oid("1.2.246.10.02048198.10.0")
+                .unwrap_err()
+                .contains("`2048198`")
+        );
+    }
+
+    #[test]
+    fn oid_must_be_below_the_register_arc() {
+        for oid in [
+            "1.2.246.10",
+            "1.2.246.100.1.10.0",
+            "1.2.246.517.1",
+            "2.16.840.1",
+        ] {
+            let mut v = good();
+            v["oid"] = oid.into();
+            let ps = problems(&[v]);
+            assert_eq!(ps.len(), 1, "{oid}: {ps:?}");
+            assert_eq!(ps[0].field, "oid");
+        }
+        let mut v = good();
+        v["oid"] = "1.2.246.10.2048198.10.0.1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18".into();
+        let ps = problems(&[v]);
+        assert!(ps[0].message.contains("serialNumber"), "{}", ps[0]);
+    }
+
+    #[test]
+    fn oid_prefix_is_configurable() {
+        let mut v = good();
+        v["oid"] = "1.3.6.1.4.1.99999.5.1".into();
+        let json = Value::Array(vec![v]).to_string();
+        assert!(parse_organisations(&json).is_err());
+        for prefix in ["1.3.6.1.4.1.99999", "1.3.6.1.4.1.99999.", ""] {
+            let rules = OrgRules {
+                oid_prefix: prefix.to_owned(),
+            };
+            assert!(parse_organisations_with(&json, &rules).is_ok(), "{prefix}");
+        }
+        let rules = OrgRules {
+            oid_prefix: "1.3.6.1.4.1.9999".to_owned(),
+        };
+        assert!(parse_organisations_with(&json, &rules).is_err());
+        let rules = OrgRules {
+            oid_prefix: "1.2.x".to_owned(),
+        };
+        assert!(matches!(
+            parse_organisations_with(&json, &rules),
+            Err(OrgError::InvalidPrefix { .. })
+        ));
+        assert_eq!(OrgRules::default().oid_prefix, "1.2.246.10.");
+    }
+
+    // ---- business ids (R-REGISTERS) ----
+
+    #[test]
+    fn business_id_check_digit_of_real_looking_ids() {
+        assert_eq!(validate_business_id("0204819-8"), Ok(()));
+        assert!(validate_business_id("0204819-7").is_err());
+        // 0,2,0,4,8,1,9 weighted: 0+18+0+20+64+4+18 = 124; 124 mod 11 = 3; 11-3 = 8.
+        assert_eq!(business_id_check_digit("0204819"), Some(8));
+        assert_eq!(validate_business_id("0112038-9"), Ok(()));
+        // Remainder 0 gives check digit 0.
+        assert_eq!(business_id_check_digit("0246246"), Some(0));
+        assert_eq!(validate_business_id("0246246-0"), Ok(()));
+        assert_eq!(business_id_check_digit("0000000"), Some(0));
+    }
+
+    #[test]
+    fn remainder_one_has_no_valid_check_digit() {
+        // 6 * 2 = 12, 12 mod 11 = 1.
+        assert_eq!(business_id_check_digit("0000006"), None);
+        for c in 0..10 {
+            let err = validate_business_id(&format!("0000006-{c}")).unwrap_err();
+            assert!(err.contains("remainder 1"), "{err}");
+        }
+    }
+
+    #[test]
+    fn exactly_one_check_digit_fits_unless_remainder_is_one() {
+        for n in (0..10_000_000_u32).step_by(7919) {
+            let digits = format!("{n:07}");
+            let valid: Vec<u32> = (0..10)
+                .filter(|c| validate_business_id(&format!("{digits}-{c}")).is_ok())
+                .collect();
+            let sum: u32 = digits
+                .bytes()
+                .zip(BUSINESS_ID_WEIGHTS)
+                .map(|(b, w)| u32::from(b - b'0') * w)
+                .sum();
+            match sum % 11 {
+                1 => assert!(valid.is_empty(), "{digits}"),
+                0 => assert_eq!(valid, vec![0], "{digits}"),
+                r => assert_eq!(valid, vec![11 - r], "{digits}"),
+            }
+        }
+    }
+
+    #[test]
+    fn business_id_form() {
+        for bad in [
+            "",
+            "02048198",
+            "204819-8",
+            "0204819-",
+            "0204819 8",
+            "0204819–8",
+            "a204819-8",
+            " 0204819-8",
+            "0204819-8 ",
+            "00204819-8",
+            "0204819-88",
+            "FI02048198",
+        ] {
+            assert!(validate_business_id(bad).is_err(), "{bad:?}");
+        }
+        assert!(
+            validate_business_id("02048198")
+                .unwrap_err()
+                .contains("`0204819-8`")
+        );
+        assert!(
+            validate_business_id("204819-8")
+                .unwrap_err()
+                .contains("`0204819-8`")
+        );
+        assert_eq!(business_id_check_digit("020481"), None);
+        assert_eq!(business_id_check_digit("020481x"), None);
+    }
+
+    // ---- names (R-LONGNAME) ----
+
+    fn name_problems(fi: &str, sv: &str, en: &str) -> Vec<String> {
+        let mut v = good();
+        v["name"] = serde_json::json!({"fi": fi, "sv": sv, "en": en});
+        match parse_values(&[v]) {
+            Ok(_) => Vec::new(),
+            Err(OrgError::Invalid(ps)) => ps.into_iter().map(|p| p.field).collect(),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn name_length_boundary_is_64_characters() {
+        let a64 = "ä".repeat(64); // 128 bytes, 64 characters
+        let a65 = "ä".repeat(65);
+        assert!(name_problems(&a64, &a64, &a64).is_empty());
+        assert_eq!(name_problems(&a65, "x", ""), vec!["name.fi"]);
+        assert_eq!(name_problems("x", &a65, ""), vec!["name.sv"]);
+        assert_eq!(name_problems("x", "x", &a65), vec!["name.en"]);
+    }
+
+    #[test]
+    fn names_are_required_trimmed_and_single_line() {
+        assert_eq!(name_problems("", "x", ""), vec!["name.fi"]);
+        assert_eq!(name_problems("x", "", ""), vec!["name.sv"]);
+        assert_eq!(name_problems("x ", " x", ""), vec!["name.fi", "name.sv"]);
+        assert_eq!(name_problems("a\tb", "x", ""), vec!["name.fi"]);
+        assert_eq!(name_problems("x", "a\u{7f}b", ""), vec!["name.sv"]);
+        assert_eq!(name_problems("a\u{200b}b", "x", ""), vec!["name.fi"]);
+        assert_eq!(name_problems("a\u{202e}b", "x", ""), vec!["name.fi"]);
+        assert_eq!(name_problems("x", "x", "   "), vec!["name.en"]);
+        // Several problems in one name are all reported.
+        let long_with_newline = format!(" {}\n", "a".repeat(70));
+        assert_eq!(
+            name_problems(&long_with_newline, "x", ""),
+            vec!["name.fi", "name.fi", "name.fi"]
+        );
+        // Ordinary punctuation and Nordic letters are fine.
+        assert!(name_problems("Åbolands Apotek – Ö:n & Co. (Oy)", "x", "").is_empty());
+    }
+
+    #[test]
+    fn long_name_message_explains_the_bound() {
+        let mut v = good();
+        v["name"]["fi"] = "a".repeat(65).into();
+        let ps = problems(&[v]);
+        assert!(ps[0].message.contains("65 characters"));
+        assert!(ps[0].message.contains("organizationName"));
+        assert!(ps[0].message.contains("R-LONGNAME"));
+    }
+
+    // ---- domains (R-ELIGIBLE) ----
+
+    #[test]
+    fn dns_name_accepts_ldh_names() {
+        for ok in [
+            "example.fi",
+            "www.example.fi",
+            "a.b",
+            "kanta-yhteys.jarvilaakso-hva.fi",
+            "xn--jrvilaakso-hva-5hb.fi",
+            "1st.example.fi",
+            "example.xn--p1ai",
+        ] {
+            assert_eq!(validate_dns_name(ok, false), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn dns_name_rejects_bad_names() {
+        for bad in [
+            "",
+            ".",
+            "fi",
+            "localhost",
+            "example.fi.",
+            ".example.fi",
+            "www..example.fi",
+            "-a.example.fi",
+            "a-.example.fi",
+            "under_score.example.fi",
+            "Example.fi",
+            "192.168.1.1",
+            "::1",
+            "fe80::1",
+            "1.2.3",
+            "example.123",
+            "https://example.fi",
+            "example.fi:443",
+            "example.fi/path",
+            "two words.fi",
+            "*.example.fi",
+        ] {
+            assert!(validate_dns_name(bad, false).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn dns_name_errors_explain_the_fix() {
+        let idn = validate_dns_name("järvilaakso-hva.fi", false).unwrap_err();
+        assert!(idn.contains("xn--"), "{idn}");
+        assert!(idn.contains("A-label"), "{idn}");
+        assert!(
+            validate_dns_name("example.fi.", false)
+                .unwrap_err()
+                .contains("`example.fi`")
+        );
+        assert!(
+            validate_dns_name("10.0.0.1", false)
+                .unwrap_err()
+                .contains("IP address")
+        );
+        assert!(
+            validate_dns_name("*.example.fi", false)
+                .unwrap_err()
+                .contains("not allowed")
+        );
+    }
+
+    #[test]
+    fn dns_name_length_boundaries() {
+        let l63 = "a".repeat(63);
+        let l64 = "a".repeat(64);
+        assert_eq!(validate_dns_name(&format!("{l63}.fi"), false), Ok(()));
+        assert!(validate_dns_name(&format!("{l64}.fi"), false).is_err());
+        let name253 = format!("{l63}.{l63}.{l63}.{}", "d".repeat(61));
+        assert_eq!(name253.len(), 253);
+        assert_eq!(validate_dns_name(&name253, false), Ok(()));
+        let name254 = format!("{l63}.{l63}.{l63}.{}", "d".repeat(62));
+        assert_eq!(name254.len(), 254);
+        assert!(validate_dns_name(&name254, false).is_err());
+        assert_eq!(validate_dns_name("a.b", false), Ok(()));
+    }
+
+    #[test]
+    fn wildcards_only_when_allowed_and_well_placed() {
+        for ok in ["*.example.fi", "*.www.example.fi"] {
+            assert_eq!(validate_dns_name(ok, true), Ok(()), "{ok}");
+        }
+        for bad in [
+            "*",
+            "*.fi",
+            "*.",
+            "*.*.example.fi",
+            "www.*.example.fi",
+            "w*.example.fi",
+            "*w.example.fi",
+            "**.example.fi",
+            "example.*",
+            "*..fi",
+            "*.Example.fi",
+        ] {
+            assert!(validate_dns_name(bad, true).is_err(), "{bad:?}");
+        }
+        assert!(
+            validate_dns_name("*.fi", true)
+                .unwrap_err()
+                .contains("two labels after")
+        );
+    }
+
+    #[test]
+    fn registered_domains_are_validated_and_unique() {
+        let v = record(
+            "1.2.246.10.2048198.10.0",
+            "0204819-8",
+            &[
+                "example.fi",
+                "*.example.fi",
+                "example.fi",
+                "sub.example.fi",
+                "xn--jrvi-loa.fi",
+            ],
+        );
+        let ps = problems(&[v]);
+        let fields: Vec<&str> = ps.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, vec!["domains[1]", "domains[2]"]);
+        assert!(ps[1].message.contains("domains[0]"));
+    }
+
+    #[test]
+    fn any_sector_may_have_no_domains() {
+        let public = record("1.2.246.10.2048198.10.0", "0204819-8", &[]);
+        let mut private = record("1.2.246.10.1120389.10.0", "0112038-9", &[]);
+        private["sector"] = "private".into();
+        let orgs = parse_values(&[public, private]).unwrap();
+        assert!(orgs.iter().all(|o| o.domains.is_empty()));
+        assert!(!orgs[0].dns_name_allowed("example.fi"));
+    }
+
+    #[test]
+    fn dns_name_allowed_respects_label_boundaries() {
+        let o = org(&["example.fi", "palvelu.toinen.fi"]);
+        for allowed in [
+            "example.fi",
+            "www.example.fi",
+            "a.b.c.example.fi",
+            "EXAMPLE.FI",
+            "Www.Example.Fi",
+            "*.example.fi",
+            "*.x.example.fi",
+            "palvelu.toinen.fi",
+            "api.palvelu.toinen.fi",
+        ] {
+            assert!(o.dns_name_allowed(allowed), "{allowed}");
+        }
+        for refused in [
+            "evilexample.fi",
+            "example.fi.evil.fi",
+            "fi",
+            "toinen.fi",
+            "muu.toinen.fi",
+            "xpalvelu.toinen.fi",
+            ".example.fi",
+            "www..example.fi",
+            "example.fi.",
+            "*.fi",
+            "*",
+            "",
+            "wwwexample.fi",
+            "www.exam ple.fi",
+            "www.exämple.fi",
+        ] {
+            assert!(!o.dns_name_allowed(refused), "{refused:?}");
+        }
+        // A wildcard over a registered host covers more than the organisation holds.
+        let host_only = org(&["www.example.fi"]);
+        assert!(!host_only.dns_name_allowed("*.example.fi"));
+        assert!(host_only.dns_name_allowed("*.www.example.fi"));
+        assert!(!host_only.dns_name_allowed("example.fi"));
+    }
+}

@@ -1,0 +1,738 @@
+//! The write operations. Each runs on the writer's connection inside the
+//! batch transaction (within its own savepoint); it may leave partial changes
+//! behind when it fails, the caller rolls back to the savepoint.
+
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+use crate::error::{Result, StoreError, is_foreign_key_violation};
+use crate::model::{CaRow, ImportSummary, IssuanceRecord, NewAuditEvent, OrganisationRow};
+use crate::read::{organisation_columns, organisation_from_row};
+
+/// One write request, with its arguments already validated and normalised.
+#[derive(Debug)]
+pub(crate) enum Job {
+    ImportOrganisations {
+        orgs: Vec<OrganisationRow>,
+        actor: String,
+        at: i64,
+    },
+    InsertCas {
+        cas: Vec<CaRow>,
+        actor: String,
+        at: i64,
+    },
+    ReserveSerial {
+        serial: String,
+        ca_id: String,
+        actor: String,
+        at: i64,
+    },
+    StoreIssuanceRecord {
+        rec: IssuanceRecord,
+        actor: String,
+        at: i64,
+    },
+    StoreCertificate {
+        serial: String,
+        der: Vec<u8>,
+        actor: String,
+        at: i64,
+    },
+    AbandonSerial {
+        serial: String,
+        reason: String,
+        actor: String,
+        at: i64,
+    },
+    AbandonStaleSerials {
+        older_than: i64,
+        actor: String,
+        at: i64,
+    },
+    RecordRevocation {
+        serial: String,
+        reason: String,
+        actor: String,
+        at: i64,
+    },
+    AppendAudit(NewAuditEvent),
+}
+
+/// What a job returns to its caller.
+#[derive(Debug)]
+pub(crate) enum Output {
+    Unit,
+    Import(ImportSummary),
+    Count(u64),
+}
+
+/// Runs one job on `conn`.
+pub(crate) async fn run(conn: &mut AnyConnection, job: &Job) -> Result<Output> {
+    match job {
+        Job::ImportOrganisations { orgs, actor, at } => {
+            import_organisations(conn, orgs, actor, *at).await.map(Output::Import)
+        }
+        Job::InsertCas { cas, actor, at } => {
+            insert_cas(conn, cas, actor, *at).await?;
+            Ok(Output::Unit)
+        }
+        Job::ReserveSerial {
+            serial,
+            ca_id,
+            actor,
+            at,
+        } => {
+            reserve_serial(conn, serial, ca_id, actor, *at).await?;
+            Ok(Output::Unit)
+        }
+        Job::StoreIssuanceRecord { rec, actor, at } => {
+            store_issuance_record(conn, rec, actor, *at).await?;
+            Ok(Output::Unit)
+        }
+        Job::StoreCertificate {
+            serial,
+            der,
+            actor,
+            at,
+        } => {
+            store_certificate(conn, serial, der, actor, *at).await?;
+            Ok(Output::Unit)
+        }
+        Job::AbandonSerial {
+            serial,
+            reason,
+            actor,
+            at,
+        } => {
+            abandon_serial(conn, serial, reason, actor, *at).await?;
+            Ok(Output::Unit)
+        }
+        Job::AbandonStaleSerials {
+            older_than,
+            actor,
+            at,
+        } => abandon_stale_serials(conn, *older_than, actor, *at)
+            .await
+            .map(Output::Count),
+        Job::RecordRevocation {
+            serial,
+            reason,
+            actor,
+            at,
+        } => {
+            record_revocation(conn, serial, reason, actor, *at).await?;
+            Ok(Output::Unit)
+        }
+        Job::AppendAudit(ev) => {
+            insert_audit(
+                conn,
+                Audit {
+                    at: ev.at,
+                    actor: &ev.actor,
+                    action: &ev.action,
+                    ca_id: ev.ca_id.as_deref(),
+                    serial: ev.serial.as_deref(),
+                    org_oid: ev.org_oid.as_deref(),
+                },
+                &ev.details,
+            )
+            .await?;
+            Ok(Output::Unit)
+        }
+    }
+}
+
+/// The columns of an audit event other than its details.
+struct Audit<'a> {
+    at: i64,
+    actor: &'a str,
+    action: &'a str,
+    ca_id: Option<&'a str>,
+    serial: Option<&'a str>,
+    org_oid: Option<&'a str>,
+}
+
+async fn insert_audit(
+    conn: &mut AnyConnection,
+    ev: Audit<'_>,
+    details: &serde_json::Value,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, actor, action, ca_id, serial, org_oid, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(ev.at)
+    .bind(ev.actor)
+    .bind(ev.action)
+    .bind(ev.ca_id)
+    .bind(ev.serial)
+    .bind(ev.org_oid)
+    .bind(details.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn domains_json(domains: &[String]) -> Result<String> {
+    serde_json::to_string(domains).map_err(|e| StoreError::InvalidInput {
+        field: "domains",
+        reason: e.to_string(),
+    })
+}
+
+async fn import_organisations(
+    conn: &mut AnyConnection,
+    orgs: &[OrganisationRow],
+    actor: &str,
+    at: i64,
+) -> Result<ImportSummary> {
+    let mut summary = ImportSummary::default();
+    for org in orgs {
+        let existing = sqlx::query(concat!(
+            "SELECT ",
+            organisation_columns!(),
+            " FROM organisations WHERE oid = $1"
+        ))
+        .bind(&org.oid)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|row| organisation_from_row(&row))
+        .transpose()?;
+        let domains = domains_json(&org.domains)?;
+        let (action, stored) = match existing {
+            None => {
+                let stored = OrganisationRow {
+                    created_at: at,
+                    updated_at: at,
+                    ..org.clone()
+                };
+                sqlx::query(
+                    "INSERT INTO organisations (oid, name_fi, name_sv, name_en, business_id, \
+                     sector, kanta_intermediary, domains, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+                )
+                .bind(&org.oid)
+                .bind(&org.name_fi)
+                .bind(&org.name_sv)
+                .bind(&org.name_en)
+                .bind(&org.business_id)
+                .bind(&org.sector)
+                .bind(i64::from(org.kanta_intermediary))
+                .bind(domains)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+                summary.inserted += 1;
+                ("org.import.insert", stored)
+            }
+            Some(old) => {
+                let stored = OrganisationRow {
+                    created_at: old.created_at,
+                    updated_at: at,
+                    ..org.clone()
+                };
+                let same = OrganisationRow {
+                    updated_at: old.updated_at,
+                    ..stored.clone()
+                };
+                if same == old {
+                    summary.unchanged += 1;
+                    continue;
+                }
+                sqlx::query(
+                    "UPDATE organisations SET name_fi = $2, name_sv = $3, name_en = $4, \
+                     business_id = $5, sector = $6, kanta_intermediary = $7, domains = $8, \
+                     updated_at = $9 WHERE oid = $1",
+                )
+                .bind(&org.oid)
+                .bind(&org.name_fi)
+                .bind(&org.name_sv)
+                .bind(&org.name_en)
+                .bind(&org.business_id)
+                .bind(&org.sector)
+                .bind(i64::from(org.kanta_intermediary))
+                .bind(domains)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+                summary.updated += 1;
+                ("org.import.update", stored)
+            }
+        };
+        let details = serde_json::to_value(&stored).map_err(|e| StoreError::InvalidInput {
+            field: "organisation",
+            reason: e.to_string(),
+        })?;
+        insert_audit(
+            conn,
+            Audit {
+                at,
+                actor,
+                action,
+                ca_id: None,
+                serial: None,
+                org_oid: Some(&org.oid),
+            },
+            &details,
+        )
+        .await?;
+    }
+    Ok(summary)
+}
+
+/// Orders `cas` so that a CA comes after its parent when both are in the slice.
+fn parents_first(cas: &[CaRow]) -> Vec<&CaRow> {
+    let depth = |ca: &CaRow| {
+        let mut depth = 0usize;
+        let mut parent = ca.parent_id.as_deref();
+        while let Some(id) = parent {
+            if depth > cas.len() {
+                break; // a cycle; the database will reject it
+            }
+            depth += 1;
+            parent = cas
+                .iter()
+                .find(|c| c.id == id)
+                .and_then(|c| c.parent_id.as_deref());
+        }
+        depth
+    };
+    let mut ordered: Vec<(usize, &CaRow)> = cas.iter().map(|ca| (depth(ca), ca)).collect();
+    ordered.sort_by_key(|(depth, _)| *depth);
+    ordered.into_iter().map(|(_, ca)| ca).collect()
+}
+
+async fn insert_cas(conn: &mut AnyConnection, cas: &[CaRow], actor: &str, at: i64) -> Result<()> {
+    for ca in parents_first(cas) {
+        sqlx::query(
+            "INSERT INTO cas (id, hierarchy, role, parent_id, subject, serial, not_before, \
+             not_after, key_algorithm, signature_algorithm, key_file, cert_der, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&ca.id)
+        .bind(&ca.hierarchy)
+        .bind(&ca.role)
+        .bind(ca.parent_id.as_deref())
+        .bind(&ca.subject)
+        .bind(&ca.serial)
+        .bind(ca.not_before)
+        .bind(ca.not_after)
+        .bind(&ca.key_algorithm)
+        .bind(&ca.signature_algorithm)
+        .bind(&ca.key_file)
+        .bind(ca.cert_der.as_slice())
+        .bind(ca.created_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| match &ca.parent_id {
+            Some(parent) if is_foreign_key_violation(&e) => StoreError::NotFound {
+                what: "CA",
+                key: parent.clone(),
+            },
+            _ => e.into(),
+        })?;
+        let details = json!({
+            "hierarchy": ca.hierarchy,
+            "role": ca.role,
+            "parent_id": ca.parent_id,
+            "subject": ca.subject,
+            "serial": ca.serial,
+            "not_before": ca.not_before,
+            "not_after": ca.not_after,
+            "key_algorithm": ca.key_algorithm,
+            "signature_algorithm": ca.signature_algorithm,
+            "key_file": ca.key_file,
+        });
+        insert_audit(
+            conn,
+            Audit {
+                at,
+                actor,
+                action: "ca.create",
+                ca_id: Some(&ca.id),
+                serial: None,
+                org_oid: None,
+            },
+            &details,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn reserve_serial(
+    conn: &mut AnyConnection,
+    serial: &str,
+    ca_id: &str,
+    actor: &str,
+    at: i64,
+) -> Result<()> {
+    let done = sqlx::query(
+        "INSERT INTO serials (serial, ca_id, state, reserved_at, updated_at) \
+         VALUES ($1, $2, 'reserved', $3, $3) ON CONFLICT (serial) DO NOTHING",
+    )
+    .bind(serial)
+    .bind(ca_id)
+    .bind(at)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| {
+        if is_foreign_key_violation(&e) {
+            StoreError::NotFound {
+                what: "CA",
+                key: ca_id.to_owned(),
+            }
+        } else {
+            e.into()
+        }
+    })?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::DuplicateSerial {
+            serial: serial.to_owned(),
+        });
+    }
+    insert_audit(
+        conn,
+        Audit {
+            at,
+            actor,
+            action: "serial.reserve",
+            ca_id: Some(ca_id),
+            serial: Some(serial),
+            org_oid: None,
+        },
+        &json!({}),
+    )
+    .await
+}
+
+/// The state and CA of a serial, if it exists.
+async fn serial_state(conn: &mut AnyConnection, serial: &str) -> Result<Option<(String, String)>> {
+    let row = sqlx::query("SELECT state, ca_id FROM serials WHERE serial = $1")
+        .bind(serial)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|row| Ok((row.try_get("state")?, row.try_get("ca_id")?)))
+        .transpose()
+}
+
+/// The error for a serial that is not in the `expected` state.
+async fn serial_state_error(conn: &mut AnyConnection, serial: &str, expected: &str) -> StoreError {
+    match serial_state(conn, serial).await {
+        Ok(Some((found, _))) => StoreError::SerialState {
+            serial: serial.to_owned(),
+            expected: expected.to_owned(),
+            found,
+        },
+        Ok(None) => StoreError::NotFound {
+            what: "serial",
+            key: serial.to_owned(),
+        },
+        Err(e) => e,
+    }
+}
+
+async fn store_issuance_record(
+    conn: &mut AnyConnection,
+    rec: &IssuanceRecord,
+    actor: &str,
+    at: i64,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE serials SET state = 'linted', updated_at = $3 \
+         WHERE serial = $1 AND ca_id = $2 AND state = 'reserved'",
+    )
+    .bind(&rec.serial)
+    .bind(&rec.ca_id)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(match serial_state(conn, &rec.serial).await? {
+            None => StoreError::NotFound {
+                what: "serial",
+                key: rec.serial.clone(),
+            },
+            Some((_, ca_id)) if ca_id != rec.ca_id => StoreError::InvalidInput {
+                field: "ca_id",
+                reason: format!(
+                    "serial {} was reserved for CA {ca_id}, not {}",
+                    rec.serial, rec.ca_id
+                ),
+            },
+            Some((found, _)) => StoreError::SerialState {
+                serial: rec.serial.clone(),
+                expected: "reserved".to_owned(),
+                found,
+            },
+        });
+    }
+    sqlx::query(
+        "INSERT INTO certificates (serial, ca_id, profile, org_oid, subject, spki_sha256, \
+         not_before, not_after, tbs_der, der, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, 'pending', $10)",
+    )
+    .bind(&rec.serial)
+    .bind(&rec.ca_id)
+    .bind(&rec.profile)
+    .bind(rec.org_oid.as_deref())
+    .bind(&rec.subject)
+    .bind(&rec.spki_sha256)
+    .bind(rec.not_before)
+    .bind(rec.not_after)
+    .bind(rec.tbs_der.as_slice())
+    .bind(at)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| match &rec.org_oid {
+        Some(oid) if is_foreign_key_violation(&e) => StoreError::NotFound {
+            what: "organisation",
+            key: oid.clone(),
+        },
+        _ => e.into(),
+    })?;
+    let details = json!({
+        "profile": rec.profile,
+        "subject": rec.subject,
+        "spki_sha256": rec.spki_sha256,
+        "not_before": rec.not_before,
+        "not_after": rec.not_after,
+    });
+    insert_audit(
+        conn,
+        Audit {
+            at,
+            actor,
+            action: "certificate.lint_pass",
+            ca_id: Some(&rec.ca_id),
+            serial: Some(&rec.serial),
+            org_oid: rec.org_oid.as_deref(),
+        },
+        &details,
+    )
+    .await
+}
+
+async fn store_certificate(
+    conn: &mut AnyConnection,
+    serial: &str,
+    der: &[u8],
+    actor: &str,
+    at: i64,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE serials SET state = 'issued', updated_at = $2 \
+         WHERE serial = $1 AND state = 'linted'",
+    )
+    .bind(serial)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(serial_state_error(conn, serial, "linted").await);
+    }
+    let row = sqlx::query(
+        "UPDATE certificates SET der = $2, status = 'valid', issued_at = $3 \
+         WHERE serial = $1 AND status = 'pending' AND der IS NULL RETURNING ca_id, org_oid",
+    )
+    .bind(serial)
+    .bind(der)
+    .bind(at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM certificates WHERE serial = $1")
+                .bind(serial)
+                .fetch_optional(&mut *conn)
+                .await?;
+        return Err(match status {
+            Some(found) => StoreError::CertificateState {
+                serial: serial.to_owned(),
+                expected: "pending".to_owned(),
+                found,
+            },
+            None => StoreError::NotFound {
+                what: "certificate",
+                key: serial.to_owned(),
+            },
+        });
+    };
+    let ca_id: String = row.try_get("ca_id")?;
+    let org_oid: Option<String> = row.try_get("org_oid")?;
+    insert_audit(
+        conn,
+        Audit {
+            at,
+            actor,
+            action: "certificate.issue",
+            ca_id: Some(&ca_id),
+            serial: Some(serial),
+            org_oid: org_oid.as_deref(),
+        },
+        &json!({ "der_bytes": der.len() }),
+    )
+    .await
+}
+
+async fn abandon_serial(
+    conn: &mut AnyConnection,
+    serial: &str,
+    reason: &str,
+    actor: &str,
+    at: i64,
+) -> Result<()> {
+    let Some((state, ca_id)) = serial_state(conn, serial).await? else {
+        return Err(StoreError::NotFound {
+            what: "serial",
+            key: serial.to_owned(),
+        });
+    };
+    if state != "reserved" && state != "linted" {
+        return Err(StoreError::SerialState {
+            serial: serial.to_owned(),
+            expected: "reserved or linted".to_owned(),
+            found: state,
+        });
+    }
+    abandon_one(conn, serial, &state, &ca_id, reason, actor, at).await
+}
+
+/// Abandons a serial known to be in `state` (reserved or linted).
+async fn abandon_one(
+    conn: &mut AnyConnection,
+    serial: &str,
+    state: &str,
+    ca_id: &str,
+    reason: &str,
+    actor: &str,
+    at: i64,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE serials SET state = 'abandoned', updated_at = $3 WHERE serial = $1 AND state = $2",
+    )
+    .bind(serial)
+    .bind(state)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(serial_state_error(conn, serial, "reserved or linted").await);
+    }
+    let org_oid: Option<Option<String>> = sqlx::query_scalar(
+        "UPDATE certificates SET status = 'abandoned' \
+         WHERE serial = $1 AND status = 'pending' RETURNING org_oid",
+    )
+    .bind(serial)
+    .fetch_optional(&mut *conn)
+    .await?;
+    insert_audit(
+        conn,
+        Audit {
+            at,
+            actor,
+            action: "serial.abandon",
+            ca_id: Some(ca_id),
+            serial: Some(serial),
+            org_oid: org_oid.flatten().as_deref(),
+        },
+        &json!({ "reason": reason, "previous_state": state }),
+    )
+    .await
+}
+
+async fn abandon_stale_serials(
+    conn: &mut AnyConnection,
+    older_than: i64,
+    actor: &str,
+    at: i64,
+) -> Result<u64> {
+    let rows = sqlx::query(
+        "SELECT serial, state, ca_id FROM serials \
+         WHERE state IN ('reserved', 'linted') AND reserved_at < $1 ORDER BY reserved_at, serial",
+    )
+    .bind(older_than)
+    .fetch_all(&mut *conn)
+    .await?;
+    let reason = format!("stale: reserved before {older_than} and never completed");
+    let mut count = 0;
+    for row in rows {
+        let serial: String = row.try_get("serial")?;
+        let state: String = row.try_get("state")?;
+        let ca_id: String = row.try_get("ca_id")?;
+        abandon_one(conn, &serial, &state, &ca_id, &reason, actor, at).await?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+async fn record_revocation(
+    conn: &mut AnyConnection,
+    serial: &str,
+    reason: &str,
+    actor: &str,
+    at: i64,
+) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT status, revoked_at, ca_id, org_oid FROM certificates WHERE serial = $1",
+    )
+    .bind(serial)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Err(StoreError::NotFound {
+            what: "certificate",
+            key: serial.to_owned(),
+        });
+    };
+    let status: String = row.try_get("status")?;
+    let ca_id: String = row.try_get("ca_id")?;
+    let org_oid: Option<String> = row.try_get("org_oid")?;
+    match status.as_str() {
+        "valid" => {}
+        "revoked" => {
+            let since: Option<i64> = row.try_get("revoked_at")?;
+            return Err(StoreError::AlreadyRevoked {
+                serial: serial.to_owned(),
+                since: since.unwrap_or_default(),
+            });
+        }
+        _ => {
+            return Err(StoreError::CertificateState {
+                serial: serial.to_owned(),
+                expected: "valid".to_owned(),
+                found: status,
+            });
+        }
+    }
+    let done = sqlx::query(
+        "UPDATE certificates SET status = 'revoked', revoked_at = $2, revocation_reason = $3 \
+         WHERE serial = $1 AND status = 'valid'",
+    )
+    .bind(serial)
+    .bind(at)
+    .bind(reason)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::CertificateState {
+            serial: serial.to_owned(),
+            expected: "valid".to_owned(),
+            found: "changed concurrently".to_owned(),
+        });
+    }
+    insert_audit(
+        conn,
+        Audit {
+            at,
+            actor,
+            action: "certificate.revoke",
+            ca_id: Some(&ca_id),
+            serial: Some(serial),
+            org_oid: org_oid.as_deref(),
+        },
+        &json!({ "reason": reason }),
+    )
+    .await
+}

@@ -1,0 +1,285 @@
+//! Certificate extensions CarePKI writes, encoded with x509-cert's typed structures.
+
+use const_oid::db::rfc5280::{
+    ID_AD_CA_ISSUERS, ID_AD_OCSP, ID_KP_CLIENT_AUTH, ID_KP_EMAIL_PROTECTION, ID_KP_SERVER_AUTH,
+};
+use const_oid::{AssociatedOid, ObjectIdentifier};
+use der::Encode;
+use der::asn1::{Ia5String, OctetString};
+use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::constraints::name::GeneralSubtree;
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
+    CertificatePolicies, CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, KeyUsages,
+    NameConstraints, SubjectAltName, SubjectKeyIdentifier, certpolicy::PolicyInformation,
+};
+use x509_cert::name::Name;
+
+use crate::X509Error;
+
+/// Extended key usages CarePKI's profiles use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Eku {
+    /// id-kp-serverAuth.
+    ServerAuth,
+    /// id-kp-clientAuth.
+    ClientAuth,
+    /// id-kp-emailProtection.
+    EmailProtection,
+}
+
+impl Eku {
+    /// The purpose's OID.
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            Self::ServerAuth => ID_KP_SERVER_AUTH,
+            Self::ClientAuth => ID_KP_CLIENT_AUTH,
+            Self::EmailProtection => ID_KP_EMAIL_PROTECTION,
+        }
+    }
+}
+
+/// Key usage bits, as named in RFC 5280 §4.2.1.3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ku {
+    /// digitalSignature (0).
+    DigitalSignature,
+    /// nonRepudiation / contentCommitment (1).
+    NonRepudiation,
+    /// keyEncipherment (2).
+    KeyEncipherment,
+    /// dataEncipherment (3).
+    DataEncipherment,
+    /// keyAgreement (4).
+    KeyAgreement,
+    /// keyCertSign (5).
+    KeyCertSign,
+    /// cRLSign (6).
+    CrlSign,
+}
+
+impl Ku {
+    fn flag(self) -> KeyUsages {
+        match self {
+            Self::DigitalSignature => KeyUsages::DigitalSignature,
+            Self::NonRepudiation => KeyUsages::NonRepudiation,
+            Self::KeyEncipherment => KeyUsages::KeyEncipherment,
+            Self::DataEncipherment => KeyUsages::DataEncipherment,
+            Self::KeyAgreement => KeyUsages::KeyAgreement,
+            Self::KeyCertSign => KeyUsages::KeyCertSign,
+            Self::CrlSign => KeyUsages::CRLSign,
+        }
+    }
+
+    /// The bits set in a decoded KeyUsage, in bit order.
+    pub fn from_key_usage(ku: &KeyUsage) -> Vec<Ku> {
+        [
+            Self::DigitalSignature,
+            Self::NonRepudiation,
+            Self::KeyEncipherment,
+            Self::DataEncipherment,
+            Self::KeyAgreement,
+            Self::KeyCertSign,
+            Self::CrlSign,
+        ]
+        .into_iter()
+        .filter(|k| ku.0.contains(k.flag()))
+        .collect()
+    }
+
+    /// The RFC 5280 name of the bit.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::DigitalSignature => "digitalSignature",
+            Self::NonRepudiation => "nonRepudiation",
+            Self::KeyEncipherment => "keyEncipherment",
+            Self::DataEncipherment => "dataEncipherment",
+            Self::KeyAgreement => "keyAgreement",
+            Self::KeyCertSign => "keyCertSign",
+            Self::CrlSign => "cRLSign",
+        }
+    }
+}
+
+fn encode<T: Encode + AssociatedOid>(value: &T, critical: bool) -> Result<Extension, X509Error> {
+    let der = value
+        .to_der()
+        .map_err(|e| X509Error::encode("extension", e))?;
+    Ok(Extension {
+        extn_id: T::OID,
+        critical,
+        extn_value: OctetString::new(der).map_err(|e| X509Error::encode("extension", e))?,
+    })
+}
+
+fn ia5(value: &str, what: &str) -> Result<Ia5String, X509Error> {
+    Ia5String::new(value).map_err(|_| {
+        X509Error::InvalidValue(format!(
+            "{what} \"{value}\" must be ASCII (internationalised domain names in their xn-- form)"
+        ))
+    })
+}
+
+/// basicConstraints, critical (RFC 5280 §4.2.1.9).
+pub fn basic_constraints(ca: bool, path_len: Option<u8>) -> Result<Extension, X509Error> {
+    encode(
+        &BasicConstraints {
+            ca,
+            path_len_constraint: path_len,
+        },
+        true,
+    )
+}
+
+/// keyUsage, critical.
+pub fn key_usage(bits: &[Ku]) -> Result<Extension, X509Error> {
+    let mut flags = flagset::FlagSet::<KeyUsages>::default();
+    for bit in bits {
+        flags |= bit.flag();
+    }
+    encode(&KeyUsage(flags), true)
+}
+
+/// extendedKeyUsage, not critical.
+pub fn extended_key_usage(purposes: &[Eku]) -> Result<Extension, X509Error> {
+    encode(
+        &ExtendedKeyUsage(purposes.iter().map(|p| p.oid()).collect()),
+        false,
+    )
+}
+
+/// subjectAltName with dNSName and rfc822Name entries, not critical (the subject is
+/// never empty).
+pub fn subject_alt_name(dns_names: &[String], emails: &[String]) -> Result<Extension, X509Error> {
+    let mut names = Vec::with_capacity(dns_names.len() + emails.len());
+    for n in dns_names {
+        names.push(GeneralName::DnsName(ia5(n, "DNS name")?));
+    }
+    for e in emails {
+        names.push(GeneralName::Rfc822Name(ia5(e, "email address")?));
+    }
+    encode(&SubjectAltName(names), false)
+}
+
+/// certificatePolicies with bare policy identifiers, not critical.
+pub fn certificate_policies(policies: &[ObjectIdentifier]) -> Result<Extension, X509Error> {
+    encode(
+        &CertificatePolicies(
+            policies
+                .iter()
+                .map(|oid| PolicyInformation {
+                    policy_identifier: *oid,
+                    policy_qualifiers: None,
+                })
+                .collect(),
+        ),
+        false,
+    )
+}
+
+/// cRLDistributionPoints with one full-name URI, not critical.
+pub fn crl_distribution_point(uri: &str) -> Result<Extension, X509Error> {
+    encode(
+        &CrlDistributionPoints(vec![DistributionPoint {
+            distribution_point: Some(DistributionPointName::FullName(vec![
+                GeneralName::UniformResourceIdentifier(ia5(uri, "CRL URL")?),
+            ])),
+            reasons: None,
+            crl_issuer: None,
+        }]),
+        false,
+    )
+}
+
+/// authorityInfoAccess with an OCSP responder and a caIssuers URI, not critical.
+pub fn authority_info_access(ocsp: &str, ca_issuers: &str) -> Result<Extension, X509Error> {
+    encode(
+        &AuthorityInfoAccessSyntax(vec![
+            AccessDescription {
+                access_method: ID_AD_OCSP,
+                access_location: GeneralName::UniformResourceIdentifier(ia5(ocsp, "OCSP URL")?),
+            },
+            AccessDescription {
+                access_method: ID_AD_CA_ISSUERS,
+                access_location: GeneralName::UniformResourceIdentifier(ia5(
+                    ca_issuers,
+                    "CA issuers URL",
+                )?),
+            },
+        ]),
+        false,
+    )
+}
+
+/// authorityInfoAccess with a caIssuers URI only (CA certificates, whose status the
+/// issuer's CRL gives), not critical.
+pub fn authority_info_access_issuers_only(ca_issuers: &str) -> Result<Extension, X509Error> {
+    encode(
+        &AuthorityInfoAccessSyntax(vec![AccessDescription {
+            access_method: ID_AD_CA_ISSUERS,
+            access_location: GeneralName::UniformResourceIdentifier(ia5(
+                ca_issuers,
+                "CA issuers URL",
+            )?),
+        }]),
+        false,
+    )
+}
+
+/// subjectKeyIdentifier, not critical.
+pub fn subject_key_identifier(key_id: &[u8]) -> Result<Extension, X509Error> {
+    encode(
+        &SubjectKeyIdentifier(
+            OctetString::new(key_id).map_err(|e| X509Error::encode("key identifier", e))?,
+        ),
+        false,
+    )
+}
+
+/// authorityKeyIdentifier with the keyIdentifier only, not critical.
+pub fn authority_key_identifier(key_id: &[u8]) -> Result<Extension, X509Error> {
+    encode(
+        &AuthorityKeyIdentifier {
+            key_identifier: Some(
+                OctetString::new(key_id).map_err(|e| X509Error::encode("key identifier", e))?,
+            ),
+            authority_cert_issuer: None,
+            authority_cert_serial_number: None,
+        },
+        false,
+    )
+}
+
+/// nameConstraints, critical: permitted directory names, and excluded IP ranges (the
+/// whole IPv4 and IPv6 spaces when `exclude_all_ip` is set).
+pub fn name_constraints(
+    permitted_directory_names: &[Name],
+    exclude_all_ip: bool,
+) -> Result<Extension, X509Error> {
+    let subtree = |base| GeneralSubtree {
+        base,
+        minimum: 0,
+        maximum: None,
+    };
+    let permitted: Vec<GeneralSubtree> = permitted_directory_names
+        .iter()
+        .map(|n| subtree(GeneralName::DirectoryName(n.clone())))
+        .collect();
+    let mut excluded = Vec::new();
+    if exclude_all_ip {
+        for range in [vec![0u8; 8], vec![0u8; 32]] {
+            excluded.push(subtree(GeneralName::IpAddress(
+                OctetString::new(range).map_err(|e| X509Error::encode("name constraints", e))?,
+            )));
+        }
+    }
+    encode(
+        &NameConstraints {
+            permitted_subtrees: (!permitted.is_empty()).then_some(permitted),
+            excluded_subtrees: (!excluded.is_empty()).then_some(excluded),
+        },
+        true,
+    )
+}
