@@ -32,9 +32,9 @@ use carepki_x509::name::{build_name, display_name};
 use carepki_x509::reexport::x509_cert::name::Name;
 use carepki_x509::{PublicKey, SignatureAlgorithm};
 
+use crate::CaError;
 use crate::datadir::DataDir;
 use crate::serial::new_serial;
-use crate::CaError;
 
 /// A loaded CA: its certificate and the facts issuance needs.
 #[derive(Debug)]
@@ -236,7 +236,10 @@ impl Authority {
     pub fn chain_pem(&self, ca: &LoadedCa) -> String {
         let mut out = ca.pem.clone();
         if ca.role != CaRole::Root
-            && let Some(root) = self.root_ids.get(&ca.hierarchy).and_then(|id| self.cas.get(id))
+            && let Some(root) = self
+                .root_ids
+                .get(&ca.hierarchy)
+                .and_then(|id| self.cas.get(id))
         {
             out.push_str(&root.pem);
         }
@@ -277,7 +280,11 @@ impl Authority {
     }
 
     /// [`Authority::issue`], adding the time of each step to `times`.
-    pub async fn issue_timed(&self, req: &IssueRequest, times: &mut StepTimes) -> Result<Issued, CaError> {
+    pub async fn issue_timed(
+        &self,
+        req: &IssueRequest,
+        times: &mut StepTimes,
+    ) -> Result<Issued, CaError> {
         // Step 2: proof of possession, then the register and the profile.
         let t = Instant::now();
         let csr: VerifiedCsr = parse_and_verify(&req.csr).map_err(CaError::Csr)?;
@@ -319,7 +326,16 @@ impl Authority {
         times.reserve += t.elapsed();
 
         match self
-            .build_sign_store(req, ca, &approved, &*signer, serial_bytes, &serial, now, times)
+            .build_sign_store(
+                req,
+                ca,
+                &approved,
+                &*signer,
+                serial_bytes,
+                &serial,
+                now,
+                times,
+            )
             .await
         {
             Ok(issued) => Ok(issued),
@@ -435,19 +451,23 @@ impl Authority {
         not_after: i64,
     ) -> Result<Vec<u8>, CaError> {
         let id = &ca.row.id;
-        let mut extensions = vec![
-            ext::key_usage(&approved.key_usage)?,
-        ];
+        let mut extensions = vec![ext::key_usage(&approved.key_usage)?];
         if !approved.extended_key_usage.is_empty() {
             extensions.push(ext::extended_key_usage(&approved.extended_key_usage)?);
         }
         if !approved.dns_names.is_empty() || !approved.emails.is_empty() {
-            extensions.push(ext::subject_alt_name(&approved.dns_names, &approved.emails)?);
+            extensions.push(ext::subject_alt_name(
+                &approved.dns_names,
+                &approved.emails,
+            )?);
         }
         extensions.extend([
-            ext::certificate_policies(&[approved.policy_oid])?,
+            ext::certificate_policies(std::slice::from_ref(&approved.policy_oid))?,
             ext::crl_distribution_point(&self.ceremony.crl_url(id))?,
-            ext::authority_info_access(&self.ceremony.ocsp_url(id), &self.ceremony.ca_issuers_url(id))?,
+            ext::authority_info_access(
+                &self.ceremony.ocsp_url(id),
+                &self.ceremony.ca_issuers_url(id),
+            )?,
             ext::subject_key_identifier(&approved.key.key_identifier())?,
             ext::authority_key_identifier(&ca.key_identifier)?,
         ]);
@@ -516,7 +536,10 @@ impl Authority {
     /// Abandon serials left reserved or linted by a crash, older than `grace` seconds.
     pub async fn recover(&self, grace: i64, actor: &str) -> Result<u64, CaError> {
         let now = now_unix();
-        Ok(self.store.abandon_stale_serials(now - grace, actor, now).await?)
+        Ok(self
+            .store
+            .abandon_stale_serials(now - grace, actor, now)
+            .await?)
     }
 }
 
@@ -527,8 +550,8 @@ fn load_ca(row: CaRow) -> Result<LoadedCa, CaError> {
         .ok_or_else(|| CaError::DataDir(format!("unknown CA id {} in the database", row.id)))?;
     let spki = carepki_x509::cert::spki_der(tbs)?;
     let public = PublicKey::from_spki_der(&spki)?;
-    let signature_algorithm = SignatureAlgorithm::from_name(&row.signature_algorithm)
-        .ok_or_else(|| {
+    let signature_algorithm =
+        SignatureAlgorithm::from_name(&row.signature_algorithm).ok_or_else(|| {
             CaError::DataDir(format!(
                 "CA {} records an unknown signature algorithm \"{}\"",
                 row.id, row.signature_algorithm
@@ -558,7 +581,11 @@ pub fn organisation_from_row(row: &OrganisationRow) -> Organisation {
             en: row.name_en.clone(),
         },
         business_id: row.business_id.clone(),
-        sector: if row.sector == "public" { Sector::Public } else { Sector::Private },
+        sector: if row.sector == "public" {
+            Sector::Public
+        } else {
+            Sector::Private
+        },
         kanta_intermediary: row.kanta_intermediary,
         domains: row.domains.clone(),
     }
@@ -573,6 +600,9 @@ pub fn now_unix() -> i64 {
 pub fn rfc3339(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
-        .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| t.to_string())
 }

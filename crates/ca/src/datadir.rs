@@ -71,8 +71,10 @@ impl DataDir {
         }
         let mut b = fs::DirBuilder::new();
         b.mode(0o700).recursive(true);
-        b.create(&self.root).map_err(|e| CaError::io(&self.root, e))?;
-        b.create(self.keys_dir()).map_err(|e| CaError::io(&self.keys_dir(), e))?;
+        b.create(&self.root)
+            .map_err(|e| CaError::io(&self.root, e))?;
+        b.create(self.keys_dir())
+            .map_err(|e| CaError::io(&self.keys_dir(), e))?;
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use carepki_x509::ext::{self, Ku};
 use carepki_x509::key::key_identifier;
 use carepki_x509::lint::{IssuerFacts, lint_rfc5280};
 use carepki_x509::name::{Attr, build_name, display_name};
-use carepki_x509::reexport::const_oid::ObjectIdentifier;
+use carepki_x509::oid::PolicyOid;
 use carepki_x509::reexport::x509_cert::ext::Extension;
 use carepki_x509::reexport::x509_cert::name::Name;
 use carepki_x509::{KeyAlgorithm, PublicKey};
@@ -22,7 +22,7 @@ use crate::{CaError, ceremony_signature_algorithm};
 
 /// anyPolicy (RFC 5280 §4.2.1.4): sub-CAs may issue under any of the deployment's
 /// policies.
-const ANY_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32.0");
+const ANY_POLICY: &str = "2.5.29.32.0";
 
 /// Seconds in a (Julian) year, used for CA validity.
 const YEAR: i64 = 365 * 86_400 + 6 * 3600;
@@ -57,7 +57,10 @@ pub struct InitReport {
 /// (it may live in the directory or on a PostgreSQL server).
 pub fn prepare(dir: &DataDir, opts: &InitOptions) -> Result<(Ceremony, Passphrase, bool), CaError> {
     let ceremony = Ceremony::from_toml(&opts.ceremony_toml)?;
-    if !matches!(opts.algorithm, KeyAlgorithm::EcdsaP384 | KeyAlgorithm::Rsa4096) {
+    if !matches!(
+        opts.algorithm,
+        KeyAlgorithm::EcdsaP384 | KeyAlgorithm::Rsa4096
+    ) {
         return Err(CaError::DataDir(format!(
             "CA keys are ECDSA P-384 or RSA 4096, not {}",
             opts.algorithm
@@ -112,28 +115,53 @@ pub async fn run_ceremony(
             root_exts,
         )?;
         write_key(dir, &root_id, &root_key, passphrase)?;
-        rows.push(row(&root_id, hierarchy, CaRole::Root, None, &root_name, &root_der, opts, &root_key)?);
-        for role in [CaRole::ServiceProviders, CaRole::Professionals, CaRole::Temporary] {
+        rows.push(row(
+            &root_id,
+            hierarchy,
+            CaRole::Root,
+            None,
+            &root_name,
+            &root_der,
+            opts,
+            &root_key,
+        )?);
+        for role in [
+            CaRole::ServiceProviders,
+            CaRole::Professionals,
+            CaRole::Temporary,
+        ] {
             let id = ca_id(hierarchy, role);
             let key = SoftwareKey::generate(opts.algorithm, sig)?;
             let public = PublicKey::from_spki_der(key.public_key_spki())?;
             let ski = key_identifier(&public.raw);
             let name = ca_name(ceremony, hierarchy, role)?;
             let fi = build_name(&[(Attr::Country, "FI")])?;
-            let not_after = (opts.now + i64::from(ceremony.sub_ca_validity_years) * YEAR).min(not_after_root);
+            let not_after =
+                (opts.now + i64::from(ceremony.sub_ca_validity_years) * YEAR).min(not_after_root);
             let exts = vec![
                 ext::basic_constraints(true, Some(0))?,
                 ext::key_usage(&[Ku::KeyCertSign, Ku::CrlSign])?,
                 ext::subject_key_identifier(&ski)?,
                 ext::authority_key_identifier(&root_ski)?,
-                ext::certificate_policies(&[ANY_POLICY])?,
+                ext::certificate_policies(&[PolicyOid::parse(ANY_POLICY)?])?,
                 ext::crl_distribution_point(&ceremony.crl_url(&root_id))?,
                 ext::authority_info_access_issuers_only(&ceremony.ca_issuers_url(&root_id))?,
                 ext::name_constraints(&[fi], role == CaRole::ServiceProviders)?,
             ];
-            let der = sign_ca_cert(&root_name, &name, &root_ski, &root_key, &public, opts.now, not_after, exts)?;
+            let der = sign_ca_cert(
+                &root_name, &name, &root_ski, &root_key, &public, opts.now, not_after, exts,
+            )?;
             write_key(dir, &id, &key, passphrase)?;
-            rows.push(row(&id, hierarchy, role, Some(&root_id), &name, &der, opts, &key)?);
+            rows.push(row(
+                &id,
+                hierarchy,
+                role,
+                Some(&root_id),
+                &name,
+                &der,
+                opts,
+                &key,
+            )?);
         }
     }
     store.insert_cas(&rows, &opts.actor, opts.now).await?;
@@ -186,7 +214,12 @@ fn sign_ca_cert(
     Ok(assemble(&tbs, alg, &signature)?)
 }
 
-fn write_key(dir: &DataDir, id: &str, key: &SoftwareKey, passphrase: &Passphrase) -> Result<(), CaError> {
+fn write_key(
+    dir: &DataDir,
+    id: &str,
+    key: &SoftwareKey,
+    passphrase: &Passphrase,
+) -> Result<(), CaError> {
     key.write_encrypted(&dir.resolve(&DataDir::key_file_relative(id)), passphrase)?;
     Ok(())
 }

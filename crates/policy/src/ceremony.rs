@@ -3,22 +3,26 @@
 //! Every field has a CarePKI default, so an empty file (or none) gives a working demo.
 //! Defaults are CarePKI's own and never any authority's (never DVV's 1.2.246.517).
 //!
-//! The default policy OID arc lies under `2.999`, the arc ITU-T X.660 reserves for
-//! examples: CarePKI has no registered arc of its own yet (a UUID arc under `2.25`
-//! does not fit: const-oid, which x509-cert uses, holds arcs of at most 32 bits), and
-//! an example arc can never collide with a real policy. A production deployment sets
-//! `oid_arc` (or `policy_oids`) to its own registered arc; `carepki init` warns when it
+//! The default policy OID arc, `1.3.6.1.4.1.32473.77`, lies under the private
+//! enterprise number 32473 that IANA set aside for documentation and examples (RFC
+//! 5612): it belongs to no authority and never collides with a real policy, which is
+//! right for a demo. CarePKI has no registered arc of its own; the arcs that need no
+//! registration do not work with the tools relying parties use (a UUID arc under
+//! `2.25` has 128-bit arcs and the X.660 example arc `2.999` a second arc above 39,
+//! both of which pkilint's decoder rejects). A production deployment sets `oid_arc` (or
+//! `policy_oids`) to the arc its certificate policy names; `carepki init` warns when it
 //! does not.
 
-use const_oid::ObjectIdentifier;
+use carepki_x509::oid::PolicyOid;
 use serde::{Deserialize, Serialize};
 
 use crate::PolicyError;
 use crate::hierarchy::{CaRole, Hierarchy};
 use crate::profile::ProfileId;
 
-/// CarePKI's default OID arc, under the X.660 example arc (see the module docs).
-pub const DEFAULT_OID_ARC: &str = "2.999.22771";
+/// CarePKI's default (demo) OID arc, under IANA's documentation enterprise number
+/// (RFC 5612); see the module docs.
+pub const DEFAULT_OID_ARC: &str = "1.3.6.1.4.1.32473.77";
 
 /// The ceremony file as written (TOML); every field optional.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -133,19 +137,14 @@ impl Ceremony {
         check_url(&base_url).map_err(|m| bad(format!("base_url: {m}")))?;
         let default_oids = file.oid_arc.is_none() && file.policy_oids.is_empty();
         let oid_arc = file.oid_arc.unwrap_or_else(|| DEFAULT_OID_ARC.to_owned());
-        ObjectIdentifier::new(&oid_arc)
-            .map_err(|e| bad(format!("oid_arc \"{oid_arc}\" is not an OID: {e}")))?;
+        PolicyOid::parse(&oid_arc).map_err(|e| bad(format!("oid_arc: {e}")))?;
         let mut policy_oids = Vec::new();
         for p in ProfileId::ALL {
             let oid = match file.policy_oids.get(p.as_str()) {
                 Some(o) => o.clone(),
                 None => format!("{oid_arc}.1.{}", p.policy_arc()),
             };
-            ObjectIdentifier::new(&oid).map_err(|e| {
-                bad(format!(
-                    "policy OID \"{oid}\" of profile {p} is not an OID: {e}"
-                ))
-            })?;
+            PolicyOid::parse(&oid).map_err(|e| bad(format!("policy OID of profile {p}: {e}")))?;
             policy_oids.push((p, oid));
         }
         for key in file.policy_oids.keys() {
@@ -258,14 +257,14 @@ impl Ceremony {
     }
 
     /// The certificate policy OID of a profile.
-    pub fn policy_oid(&self, profile: ProfileId) -> ObjectIdentifier {
+    pub fn policy_oid(&self, profile: ProfileId) -> PolicyOid {
         let text = self
             .policy_oids
             .iter()
             .find(|(p, _)| *p == profile)
             .map(|(_, o)| o.as_str())
             .expect("every profile has a policy OID after validation");
-        ObjectIdentifier::new(text).expect("validated when the ceremony was built")
+        PolicyOid::parse(text).expect("validated when the ceremony was built")
     }
 
     /// The common name of a CA.
@@ -327,7 +326,7 @@ mod tests {
             "CarePKI TEST Root CA"
         );
         let server = c.policy_oid(ProfileId::Server).to_string();
-        assert_eq!(server, "2.999.22771.1.1");
+        assert_eq!(server, "1.3.6.1.4.1.32473.77.1.1");
         assert!(!server.starts_with("1.2.246.517"), "never DVV's arc");
         assert_ne!(
             c.policy_oid(ProfileId::Server),

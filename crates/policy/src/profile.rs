@@ -13,12 +13,13 @@ use carepki_x509::PublicKey;
 use carepki_x509::ext::{Eku, Ku};
 use carepki_x509::lint::{Finding, email_syntax};
 use carepki_x509::name::{Attr, name_attributes};
+use carepki_x509::oid::{PolicyOid, decode_policy_ids};
 use carepki_x509::reexport::der::Decode;
 use carepki_x509::reexport::x509_cert::certificate::TbsCertificate;
 use carepki_x509::reexport::x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use carepki_x509::reexport::x509_cert::ext::pkix::{
-    AuthorityInfoAccessSyntax, BasicConstraints, CertificatePolicies, CrlDistributionPoints,
-    ExtendedKeyUsage, KeyUsage, SubjectAltName,
+    AuthorityInfoAccessSyntax, BasicConstraints, CrlDistributionPoints, ExtendedKeyUsage, KeyUsage,
+    SubjectAltName,
 };
 use const_oid::ObjectIdentifier;
 use serde::Serialize;
@@ -191,7 +192,7 @@ pub struct Approved {
     /// Extended key usages (empty: no extension).
     pub extended_key_usage: Vec<Eku>,
     /// The certificate policy.
-    pub policy_oid: ObjectIdentifier,
+    pub policy_oid: PolicyOid,
     /// The subscriber's key.
     pub key: PublicKey,
 }
@@ -503,15 +504,21 @@ pub fn lint_profile(tbs_der: &[u8], approved: &Approved, ca: &IssuingCa<'_>) -> 
         _ => {}
     }
 
-    match tbs.get_extension::<CertificatePolicies>() {
-        Ok(Some((_, p))) if p.0.len() == 1 && p.0[0].policy_identifier == approved.policy_oid => {}
-        _ => f(
+    let policies = tbs
+        .extensions()
+        .into_iter()
+        .flatten()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CERTIFICATE_POLICIES)
+        .map(|e| decode_policy_ids(e.extn_value.as_bytes()));
+    if !matches!(&policies, Some(Ok(ids)) if ids.len() == 1 && ids[0] == approved.policy_oid.ber())
+    {
+        f(
             "profile.policy",
             format!(
                 "certificatePolicies must be exactly {}",
                 approved.policy_oid
             ),
-        ),
+        );
     }
 
     let crl_ok = matches!(

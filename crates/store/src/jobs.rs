@@ -71,7 +71,9 @@ pub(crate) enum Output {
 pub(crate) async fn run(conn: &mut AnyConnection, job: &Job) -> Result<Output> {
     match job {
         Job::ImportOrganisations { orgs, actor, at } => {
-            import_organisations(conn, orgs, actor, *at).await.map(Output::Import)
+            import_organisations(conn, orgs, actor, *at)
+                .await
+                .map(Output::Import)
         }
         Job::InsertCas { cas, actor, at } => {
             insert_cas(conn, cas, actor, *at).await?;

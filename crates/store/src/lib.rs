@@ -50,9 +50,9 @@ use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Once};
 
+use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
-use sqlx::AnyPool;
 
 pub use error::{Result, StoreError};
 use jobs::{Job, Output};
@@ -443,7 +443,13 @@ impl Store {
     /// `serial.reserve`. A serial that was ever used fails with
     /// [`StoreError::DuplicateSerial`]; an unknown CA with
     /// [`StoreError::NotFound`].
-    pub async fn reserve_serial(&self, serial: &str, ca_id: &str, actor: &str, at: i64) -> Result<()> {
+    pub async fn reserve_serial(
+        &self,
+        serial: &str,
+        ca_id: &str,
+        actor: &str,
+        at: i64,
+    ) -> Result<()> {
         self.submit_unit(Job::ReserveSerial {
             serial: normalise_serial(serial)?,
             ca_id: ca_id.to_owned(),
@@ -484,7 +490,13 @@ impl Store {
     ///
     /// Fails with [`StoreError::SerialState`] unless the serial is linted (so a
     /// certificate is stored at most once).
-    pub async fn store_certificate(&self, serial: &str, der: &[u8], actor: &str, at: i64) -> Result<()> {
+    pub async fn store_certificate(
+        &self,
+        serial: &str,
+        der: &[u8],
+        actor: &str,
+        at: i64,
+    ) -> Result<()> {
         self.submit_unit(Job::StoreCertificate {
             serial: normalise_serial(serial)?,
             der: der.to_vec(),
@@ -497,7 +509,13 @@ impl Store {
     /// Gives up a serial that is `reserved` or `linted`: it becomes `abandoned`
     /// (never to be used again), its pending certificate record (if any)
     /// `abandoned` too, and `serial.abandon` is appended with the reason.
-    pub async fn abandon_serial(&self, serial: &str, reason: &str, actor: &str, at: i64) -> Result<()> {
+    pub async fn abandon_serial(
+        &self,
+        serial: &str,
+        reason: &str,
+        actor: &str,
+        at: i64,
+    ) -> Result<()> {
         self.submit_unit(Job::AbandonSerial {
             serial: normalise_serial(serial)?,
             reason: reason.to_owned(),
@@ -510,7 +528,12 @@ impl Store {
     /// Recovery after a crash: abandons every serial still `reserved` or
     /// `linted` that was reserved before `older_than`, like
     /// [`Store::abandon_serial`], in one transaction. Returns how many.
-    pub async fn abandon_stale_serials(&self, older_than: i64, actor: &str, at: i64) -> Result<u64> {
+    pub async fn abandon_stale_serials(
+        &self,
+        older_than: i64,
+        actor: &str,
+        at: i64,
+    ) -> Result<u64> {
         let job = Job::AbandonStaleSerials {
             older_than,
             actor: check_actor(actor)?,
@@ -595,7 +618,13 @@ impl Store {
     /// Fails with [`StoreError::AlreadyRevoked`] if it is revoked already,
     /// [`StoreError::NotFound`] if there is no such certificate and
     /// [`StoreError::CertificateState`] if it is not signed.
-    pub async fn record_revocation(&self, serial: &str, reason: &str, actor: &str, at: i64) -> Result<()> {
+    pub async fn record_revocation(
+        &self,
+        serial: &str,
+        reason: &str,
+        actor: &str,
+        at: i64,
+    ) -> Result<()> {
         self.submit_unit(Job::RecordRevocation {
             serial: normalise_serial(serial)?,
             reason: reason.to_owned(),
@@ -656,7 +685,9 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn migration_files(dir: &str) -> BTreeSet<String> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dir);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(dir);
         std::fs::read_dir(&dir)
             .unwrap()
             .map(|entry| entry.unwrap().file_name().into_string().unwrap())
@@ -668,7 +699,10 @@ mod tests {
         let sqlite = migration_files("sqlite");
         let postgres = migration_files("postgres");
         assert!(!sqlite.is_empty());
-        assert_eq!(sqlite, postgres, "every migration must exist in both directories");
+        assert_eq!(
+            sqlite, postgres,
+            "every migration must exist in both directories"
+        );
         for name in &sqlite {
             let (number, rest) = name.split_once('_').unwrap();
             assert!(
@@ -703,8 +737,13 @@ mod tests {
         assert!(prepare_url("sqlite::memory:").is_err());
         assert!(prepare_url("sqlite://a.db?mode=memory").is_err());
         assert_eq!(prepare_url("postgres://x/y").unwrap().0, Backend::Postgres);
-        assert_eq!(prepare_url("postgresql://x/y").unwrap().0, Backend::Postgres);
-        let err = prepare_url("mysql://root:hunter2@x/y").unwrap_err().to_string();
+        assert_eq!(
+            prepare_url("postgresql://x/y").unwrap().0,
+            Backend::Postgres
+        );
+        let err = prepare_url("mysql://root:hunter2@x/y")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("mysql") && !err.contains("hunter2"), "{err}");
         assert_eq!(
             sqlite_url_for_path(Path::new("/tmp/a b?#%.db")).unwrap(),
@@ -737,7 +776,9 @@ mod tests {
     async fn sqlite_connections_are_durable_wal() {
         let dir = std::env::temp_dir().join(format!("carepki-store-unit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open_sqlite_path(&dir.join("pragmas.db")).await.unwrap();
+        let store = Store::open_sqlite_path(&dir.join("pragmas.db"))
+            .await
+            .unwrap();
         assert_eq!(store.backend(), Backend::Sqlite);
         // synchronous: 2 = FULL; foreign_keys on; busy_timeout 10 s.
         assert_eq!(store.scalar("PRAGMA synchronous").await.unwrap(), 2);

@@ -197,6 +197,9 @@ mod tests {
             with_database("postgres://u:p@h/db?sslmode=disable", "t"),
             "postgres://u:p@h/t?sslmode=disable"
         );
-        assert_eq!(with_database("postgres://h:5432", "t"), "postgres://h:5432/t");
+        assert_eq!(
+            with_database("postgres://h:5432", "t"),
+            "postgres://h:5432/t"
+        );
     }
 }

@@ -45,7 +45,10 @@ impl SignatureAlgorithm {
                 Some(Any::encode_from(&Null).expect("NULL always encodes"))
             }
         };
-        AlgorithmIdentifierOwned { oid: self.oid(), parameters }
+        AlgorithmIdentifierOwned {
+            oid: self.oid(),
+            parameters,
+        }
     }
 
     /// The algorithm named by an AlgorithmIdentifier, if CarePKI knows it.

@@ -98,17 +98,20 @@ pub fn assemble(
     signature: &[u8],
 ) -> Result<Vec<u8>, X509Error> {
     let cert = CertOut {
-        tbs: AnyRef::from_der(tbs_der).map_err(|e| X509Error::malformed("to-be-signed certificate", e))?,
+        tbs: AnyRef::from_der(tbs_der)
+            .map_err(|e| X509Error::malformed("to-be-signed certificate", e))?,
         algorithm: algorithm.algorithm_identifier(),
         signature: BitStringRef::from_bytes(signature)
             .map_err(|e| X509Error::encode("signature", e))?,
     };
-    cert.to_der().map_err(|e| X509Error::encode("certificate", e))
+    cert.to_der()
+        .map_err(|e| X509Error::encode("certificate", e))
 }
 
 /// Decode a to-be-signed certificate with x509-cert's independent decoder.
 pub fn decode_tbs(tbs_der: &[u8]) -> Result<TbsCertificate, X509Error> {
-    TbsCertificate::from_der(tbs_der).map_err(|e| X509Error::malformed("to-be-signed certificate", e))
+    TbsCertificate::from_der(tbs_der)
+        .map_err(|e| X509Error::malformed("to-be-signed certificate", e))
 }
 
 /// Decode a certificate from DER.

@@ -65,10 +65,12 @@ pub fn parse_and_verify(input: &[u8]) -> Result<VerifiedCsr, X509Error> {
         .info
         .to_der()
         .map_err(|e| X509Error::encode("request info", e))?;
-    let sig = raw
-        .signature
-        .as_bytes()
-        .ok_or_else(|| X509Error::malformed("certificate request", "signature bit string is not octet-aligned"))?;
+    let sig = raw.signature.as_bytes().ok_or_else(|| {
+        X509Error::malformed(
+            "certificate request",
+            "signature bit string is not octet-aligned",
+        )
+    })?;
     UnparsedPublicKey::new(verifier, &public_key.raw)
         .verify(&message, sig)
         .map_err(|_| X509Error::BadSignature)?;
@@ -101,7 +103,10 @@ fn pem_or_der(input: &[u8]) -> Result<Vec<u8>, X509Error> {
     } else if trimmed.first() == Some(&0x30) {
         Ok(input.to_vec())
     } else if input.is_empty() {
-        Err(X509Error::malformed("certificate request", "the input is empty"))
+        Err(X509Error::malformed(
+            "certificate request",
+            "the input is empty",
+        ))
     } else {
         Err(X509Error::malformed(
             "certificate request",
@@ -132,11 +137,20 @@ fn verifier(
         } else if *oid == rfc5912::ECDSA_WITH_SHA_512 && ec384 {
             Some((&signature::ECDSA_P384_SHA512_ASN1, "ecdsa-with-SHA512"))
         } else if *oid == rfc5912::SHA_256_WITH_RSA_ENCRYPTION && rsa {
-            Some((&signature::RSA_PKCS1_2048_8192_SHA256, "sha256WithRSAEncryption"))
+            Some((
+                &signature::RSA_PKCS1_2048_8192_SHA256,
+                "sha256WithRSAEncryption",
+            ))
         } else if *oid == rfc5912::SHA_384_WITH_RSA_ENCRYPTION && rsa {
-            Some((&signature::RSA_PKCS1_2048_8192_SHA384, "sha384WithRSAEncryption"))
+            Some((
+                &signature::RSA_PKCS1_2048_8192_SHA384,
+                "sha384WithRSAEncryption",
+            ))
         } else if *oid == rfc5912::SHA_512_WITH_RSA_ENCRYPTION && rsa {
-            Some((&signature::RSA_PKCS1_2048_8192_SHA512, "sha512WithRSAEncryption"))
+            Some((
+                &signature::RSA_PKCS1_2048_8192_SHA512,
+                "sha512WithRSAEncryption",
+            ))
         } else {
             None
         };
@@ -159,7 +173,10 @@ fn requested_names(req: &CertReq) -> Result<(Vec<String>, Vec<String>), X509Erro
             let exts: x509_cert::ext::Extensions = value
                 .decode_as()
                 .map_err(|e| X509Error::malformed("requested extensions", e))?;
-            for ext in exts.iter().filter(|e| e.extn_id == rfc5280::ID_CE_SUBJECT_ALT_NAME) {
+            for ext in exts
+                .iter()
+                .filter(|e| e.extn_id == rfc5280::ID_CE_SUBJECT_ALT_NAME)
+            {
                 let san = SubjectAltName::from_der(ext.extn_value.as_bytes())
                     .map_err(|e| X509Error::malformed("requested subjectAltName", e))?;
                 for name in san.0 {

@@ -21,9 +21,7 @@ pub enum X509Error {
     )]
     UnsupportedKeyType(String),
     /// An elliptic curve CarePKI does not accept.
-    #[error(
-        "the elliptic curve {0} is not accepted; use P-256 (prime256v1) or P-384 (secp384r1)"
-    )]
+    #[error("the elliptic curve {0} is not accepted; use P-256 (prime256v1) or P-384 (secp384r1)")]
     UnsupportedCurve(String),
     /// An RSA modulus of a size CarePKI does not accept.
     #[error("RSA keys of {0} bits are not accepted; use 2048, 3072 or 4096 bits")]

@@ -12,12 +12,13 @@ use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
     AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
-    CertificatePolicies, CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, KeyUsages,
-    NameConstraints, SubjectAltName, SubjectKeyIdentifier, certpolicy::PolicyInformation,
+    CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, KeyUsages, NameConstraints, SubjectAltName,
+    SubjectKeyIdentifier,
 };
 use x509_cert::name::Name;
 
 use crate::X509Error;
+use crate::oid::{PolicyOid, encode_certificate_policies};
 
 /// Extended key usages CarePKI's profiles use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,20 +164,15 @@ pub fn subject_alt_name(dns_names: &[String], emails: &[String]) -> Result<Exten
     encode(&SubjectAltName(names), false)
 }
 
-/// certificatePolicies with bare policy identifiers, not critical.
-pub fn certificate_policies(policies: &[ObjectIdentifier]) -> Result<Extension, X509Error> {
-    encode(
-        &CertificatePolicies(
-            policies
-                .iter()
-                .map(|oid| PolicyInformation {
-                    policy_identifier: *oid,
-                    policy_qualifiers: None,
-                })
-                .collect(),
-        ),
-        false,
-    )
+/// certificatePolicies with bare policy identifiers, not critical. Encoded by
+/// [`crate::oid`] because policy arcs may exceed what const-oid holds.
+pub fn certificate_policies(policies: &[PolicyOid]) -> Result<Extension, X509Error> {
+    Ok(Extension {
+        extn_id: const_oid::db::rfc5280::ID_CE_CERTIFICATE_POLICIES,
+        critical: false,
+        extn_value: OctetString::new(encode_certificate_policies(policies))
+            .map_err(|e| X509Error::encode("certificatePolicies", e))?,
+    })
 }
 
 /// cRLDistributionPoints with one full-name URI, not critical.

@@ -43,10 +43,9 @@ impl PublicKey {
     pub fn from_spki_der(der: &[u8]) -> Result<Self, X509Error> {
         let spki = SubjectPublicKeyInfoRef::from_der(der)
             .map_err(|e| X509Error::malformed("public key", e))?;
-        let raw = spki
-            .subject_public_key
-            .as_bytes()
-            .ok_or_else(|| X509Error::malformed("public key", "the key bit string is not octet-aligned"))?;
+        let raw = spki.subject_public_key.as_bytes().ok_or_else(|| {
+            X509Error::malformed("public key", "the key bit string is not octet-aligned")
+        })?;
         let oid = spki.algorithm.oid;
         let algorithm = if oid == rfc5912::RSA_ENCRYPTION {
             rsa_algorithm(raw)?

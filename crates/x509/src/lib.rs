@@ -15,6 +15,7 @@ pub mod ext;
 pub mod key;
 pub mod lint;
 pub mod name;
+pub mod oid;
 
 pub use alg::{KeyAlgorithm, SignatureAlgorithm};
 pub use error::X509Error;

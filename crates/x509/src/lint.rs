@@ -10,13 +10,12 @@ use std::collections::HashSet;
 use const_oid::db::rfc5280 as oids;
 use der::{Decode, Encode, Tag};
 use x509_cert::certificate::{TbsCertificate, Version};
+use x509_cert::ext::pkix::name::DistributionPointName;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
-    AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints, CertificatePolicies,
-    CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, NameConstraints, SubjectAltName,
-    SubjectKeyIdentifier,
+    AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints, CrlDistributionPoints,
+    ExtendedKeyUsage, KeyUsage, NameConstraints, SubjectAltName, SubjectKeyIdentifier,
 };
-use x509_cert::ext::pkix::name::DistributionPointName;
 use x509_cert::time::Time;
 
 use crate::ext::Ku;
@@ -57,14 +56,21 @@ pub fn lint_rfc5280(tbs_der: &[u8], issuer: &IssuerFacts<'_>) -> Vec<Finding> {
     let tbs = match TbsCertificate::from_der(tbs_der) {
         Ok(t) => t,
         Err(e) => {
-            push(&mut out, "rfc5280.der", format!("the to-be-signed certificate does not decode: {e}"));
+            push(
+                &mut out,
+                "rfc5280.der",
+                format!("the to-be-signed certificate does not decode: {e}"),
+            );
             return out;
         }
     };
     let mut f = |rule: &'static str, message: String| push(&mut out, rule, message);
 
     if tbs.version() != Version::V3 {
-        f("rfc5280.version", "certificates with extensions must be v3".into());
+        f(
+            "rfc5280.version",
+            "certificates with extensions must be v3".into(),
+        );
     }
     lint_serial(&tbs, &mut f);
     if tbs.signature().oid != issuer.signature_algorithm.oid()
@@ -76,7 +82,10 @@ pub fn lint_rfc5280(tbs_der: &[u8], issuer: &IssuerFacts<'_>) -> Vec<Finding> {
         );
     }
     if tbs.issuer().to_der().ok().as_deref() != Some(issuer.subject_der) {
-        f("rfc5280.issuer.match", "the issuer name must equal the issuing CA's subject byte for byte".into());
+        f(
+            "rfc5280.issuer.match",
+            "the issuer name must equal the issuing CA's subject byte for byte".into(),
+        );
     }
     lint_validity(&tbs, &mut f);
     lint_subject(&tbs, &mut f);
@@ -104,13 +113,22 @@ fn lint_serial(tbs: &TbsCertificate, f: &mut impl FnMut(&'static str, String)) {
     let bytes = tbs.serial_number().as_bytes();
     let significant: Vec<u8> = bytes.iter().copied().skip_while(|&b| b == 0).collect();
     if significant.is_empty() {
-        f("rfc5280.serial.positive", "the serial number must be positive".into());
+        f(
+            "rfc5280.serial.positive",
+            "the serial number must be positive".into(),
+        );
     }
     if bytes.len() > 20 {
-        f("rfc5280.serial.length", format!("the serial number is {} octets; at most 20", bytes.len()));
+        f(
+            "rfc5280.serial.length",
+            format!("the serial number is {} octets; at most 20", bytes.len()),
+        );
     }
     if significant.len() < 8 {
-        f("rfc5280.serial.entropy", "the serial number must hold at least 64 random bits".into());
+        f(
+            "rfc5280.serial.entropy",
+            "the serial number must hold at least 64 random bits".into(),
+        );
     }
 }
 
@@ -119,7 +137,10 @@ fn lint_validity(tbs: &TbsCertificate, f: &mut impl FnMut(&'static str, String))
     let nb = crate::cert::unix_time(&v.not_before);
     let na = crate::cert::unix_time(&v.not_after);
     if nb >= na {
-        f("rfc5280.validity.order", "notBefore must be before notAfter".into());
+        f(
+            "rfc5280.validity.order",
+            "notBefore must be before notAfter".into(),
+        );
     }
     for (which, t) in [("notBefore", &v.not_before), ("notAfter", &v.not_after)] {
         let year = t.to_date_time().year();
@@ -127,7 +148,14 @@ fn lint_validity(tbs: &TbsCertificate, f: &mut impl FnMut(&'static str, String))
         if (year < 2050) != utc {
             f(
                 "rfc5280.validity.encoding",
-                format!("{which} in {year} must be {}", if year < 2050 { "UTCTime" } else { "GeneralizedTime" }),
+                format!(
+                    "{which} in {year} must be {}",
+                    if year < 2050 {
+                        "UTCTime"
+                    } else {
+                        "GeneralizedTime"
+                    }
+                ),
             );
         }
     }
@@ -135,18 +163,28 @@ fn lint_validity(tbs: &TbsCertificate, f: &mut impl FnMut(&'static str, String))
 
 fn lint_subject(tbs: &TbsCertificate, f: &mut impl FnMut(&'static str, String)) {
     if tbs.subject().is_empty() {
-        f("rfc5280.subject.empty", "CarePKI never issues certificates with an empty subject".into());
+        f(
+            "rfc5280.subject.empty",
+            "CarePKI never issues certificates with an empty subject".into(),
+        );
     }
     for (oid, value, tag) in name_attributes(tbs.subject()) {
         let Some(attr) = Attr::from_oid(&oid) else {
-            f("rfc5280.subject.attribute", format!("unexpected subject attribute {oid}"));
+            f(
+                "rfc5280.subject.attribute",
+                format!("unexpected subject attribute {oid}"),
+            );
             continue;
         };
         let len = value.chars().count();
         if len == 0 || len > attr.upper_bound() {
             f(
                 "rfc5280.subject.bounds",
-                format!("{} is {len} characters; 1 to {} allowed", attr.short_name(), attr.upper_bound()),
+                format!(
+                    "{} is {len} characters; 1 to {} allowed",
+                    attr.short_name(),
+                    attr.upper_bound()
+                ),
             );
         }
         let want = match attr {
@@ -154,7 +192,10 @@ fn lint_subject(tbs: &TbsCertificate, f: &mut impl FnMut(&'static str, String)) 
             _ => Tag::Utf8String,
         };
         if tag != want {
-            f("rfc5280.subject.string-type", format!("{} must be a {want}", attr.short_name()));
+            f(
+                "rfc5280.subject.string-type",
+                format!("{} must be a {want}", attr.short_name()),
+            );
         }
     }
 }
@@ -169,7 +210,10 @@ fn lint_extensions(
     let mut seen = HashSet::new();
     for e in exts {
         if !seen.insert(e.extn_id) {
-            f("rfc5280.extensions.unique", format!("extension {} appears more than once", e.extn_id));
+            f(
+                "rfc5280.extensions.unique",
+                format!("extension {} appears more than once", e.extn_id),
+            );
         }
     }
 
@@ -177,39 +221,69 @@ fn lint_extensions(
     let is_ca = bc.as_ref().is_some_and(|(_, b)| b.ca);
     if let Some((critical, b)) = &bc {
         if b.ca && !critical {
-            f("rfc5280.bc.critical", "basicConstraints must be critical in a CA certificate".into());
+            f(
+                "rfc5280.bc.critical",
+                "basicConstraints must be critical in a CA certificate".into(),
+            );
         }
         if b.path_len_constraint.is_some() && !b.ca {
-            f("rfc5280.bc.pathlen", "pathLenConstraint only with cA TRUE".into());
+            f(
+                "rfc5280.bc.pathlen",
+                "pathLenConstraint only with cA TRUE".into(),
+            );
         }
     }
 
     match tbs.get_extension::<SubjectKeyIdentifier>() {
         Ok(Some((critical, ski))) => {
             if critical {
-                f("rfc5280.ski.critical", "subjectKeyIdentifier must not be critical".into());
+                f(
+                    "rfc5280.ski.critical",
+                    "subjectKeyIdentifier must not be critical".into(),
+                );
             }
             if let Some(k) = key
                 && ski.0.as_bytes() != key_identifier(&k.raw).as_slice()
             {
-                f("rfc5280.ski.match", "subjectKeyIdentifier does not match the public key".into());
+                f(
+                    "rfc5280.ski.match",
+                    "subjectKeyIdentifier does not match the public key".into(),
+                );
             }
         }
-        Ok(None) => f("rfc5280.ski.present", "subjectKeyIdentifier is missing".into()),
-        Err(e) => f("rfc5280.ski.der", format!("subjectKeyIdentifier does not decode: {e}")),
+        Ok(None) => f(
+            "rfc5280.ski.present",
+            "subjectKeyIdentifier is missing".into(),
+        ),
+        Err(e) => f(
+            "rfc5280.ski.der",
+            format!("subjectKeyIdentifier does not decode: {e}"),
+        ),
     }
 
     match tbs.get_extension::<AuthorityKeyIdentifier>() {
         Ok(Some((critical, aki))) => {
             if critical {
-                f("rfc5280.aki.critical", "authorityKeyIdentifier must not be critical".into());
+                f(
+                    "rfc5280.aki.critical",
+                    "authorityKeyIdentifier must not be critical".into(),
+                );
             }
             if aki.key_identifier.as_ref().map(|k| k.as_bytes()) != Some(issuer.key_identifier) {
-                f("rfc5280.aki.match", "authorityKeyIdentifier must equal the issuer's subjectKeyIdentifier".into());
+                f(
+                    "rfc5280.aki.match",
+                    "authorityKeyIdentifier must equal the issuer's subjectKeyIdentifier".into(),
+                );
             }
         }
-        Ok(None) => f("rfc5280.aki.present", "authorityKeyIdentifier is missing".into()),
-        Err(e) => f("rfc5280.aki.der", format!("authorityKeyIdentifier does not decode: {e}")),
+        Ok(None) => f(
+            "rfc5280.aki.present",
+            "authorityKeyIdentifier is missing".into(),
+        ),
+        Err(e) => f(
+            "rfc5280.aki.der",
+            format!("authorityKeyIdentifier does not decode: {e}"),
+        ),
     }
 
     match tbs.get_extension::<KeyUsage>() {
@@ -219,21 +293,33 @@ fn lint_extensions(
             }
             let bits = Ku::from_key_usage(&ku);
             if bits.is_empty() {
-                f("rfc5280.ku.empty", "keyUsage must assert at least one bit".into());
+                f(
+                    "rfc5280.ku.empty",
+                    "keyUsage must assert at least one bit".into(),
+                );
             }
             let signs_certs = bits.contains(&Ku::KeyCertSign);
             if signs_certs != is_ca {
-                f("rfc5280.ku.certsign", "keyCertSign if and only if basicConstraints cA is TRUE".into());
+                f(
+                    "rfc5280.ku.certsign",
+                    "keyCertSign if and only if basicConstraints cA is TRUE".into(),
+                );
             }
             if !is_ca && bits.contains(&Ku::CrlSign) {
-                f("rfc5280.ku.crlsign", "an end-entity certificate must not assert cRLSign".into());
+                f(
+                    "rfc5280.ku.crlsign",
+                    "an end-entity certificate must not assert cRLSign".into(),
+                );
             }
             if let Some(k) = key
                 && !k.algorithm.is_rsa()
             {
                 for bad in [Ku::KeyEncipherment, Ku::DataEncipherment] {
                     if bits.contains(&bad) {
-                        f("rfc5280.ku.ec", format!("an ECDSA key must not assert {} (RFC 5480 §3)", bad.name()));
+                        f(
+                            "rfc5280.ku.ec",
+                            format!("an ECDSA key must not assert {} (RFC 5480 §3)", bad.name()),
+                        );
                     }
                 }
             }
@@ -241,7 +327,10 @@ fn lint_extensions(
                 && k.algorithm.is_rsa()
                 && bits.contains(&Ku::KeyAgreement)
             {
-                f("rfc5280.ku.rsa", "an RSA key must not assert keyAgreement (RFC 3279 §2.3.1)".into());
+                f(
+                    "rfc5280.ku.rsa",
+                    "an RSA key must not assert keyAgreement (RFC 3279 §2.3.1)".into(),
+                );
             }
         }
         Ok(None) => f("rfc5280.ku.present", "keyUsage is missing".into()),
@@ -250,20 +339,32 @@ fn lint_extensions(
 
     if let Ok(Some((critical, eku))) = tbs.get_extension::<ExtendedKeyUsage>() {
         if critical {
-            f("rfc5280.eku.critical", "CarePKI marks extendedKeyUsage not critical".into());
+            f(
+                "rfc5280.eku.critical",
+                "CarePKI marks extendedKeyUsage not critical".into(),
+            );
         }
         if eku.0.is_empty() {
-            f("rfc5280.eku.empty", "extendedKeyUsage must list at least one purpose".into());
+            f(
+                "rfc5280.eku.empty",
+                "extendedKeyUsage must list at least one purpose".into(),
+            );
         }
         if eku.0.contains(&oids::ANY_EXTENDED_KEY_USAGE) {
-            f("rfc5280.eku.any", "anyExtendedKeyUsage is never issued".into());
+            f(
+                "rfc5280.eku.any",
+                "anyExtendedKeyUsage is never issued".into(),
+            );
         }
     }
 
     match tbs.get_extension::<SubjectAltName>() {
         Ok(Some((_, san))) => {
             if san.0.is_empty() {
-                f("rfc5280.san.empty", "subjectAltName must hold at least one name".into());
+                f(
+                    "rfc5280.san.empty",
+                    "subjectAltName must hold at least one name".into(),
+                );
             }
             for name in &san.0 {
                 match name {
@@ -282,20 +383,36 @@ fn lint_extensions(
             }
         }
         Ok(None) => {}
-        Err(e) => f("rfc5280.san.der", format!("subjectAltName does not decode: {e}")),
+        Err(e) => f(
+            "rfc5280.san.der",
+            format!("subjectAltName does not decode: {e}"),
+        ),
     }
 
-    match tbs.get_extension::<CertificatePolicies>() {
-        Ok(Some((_, policies))) => {
-            let mut seen = HashSet::new();
-            for p in &policies.0 {
-                if !seen.insert(p.policy_identifier) {
-                    f("rfc5280.policies.unique", format!("policy {} listed twice", p.policy_identifier));
+    if let Some(e) = exts
+        .iter()
+        .find(|e| e.extn_id == oids::ID_CE_CERTIFICATE_POLICIES)
+    {
+        match crate::oid::decode_policy_ids(e.extn_value.as_bytes()) {
+            Ok(ids) => {
+                let mut seen = HashSet::new();
+                for id in &ids {
+                    if !seen.insert(id.clone()) {
+                        f("rfc5280.policies.unique", "a policy is listed twice".into());
+                    }
+                }
+                if ids.is_empty() {
+                    f(
+                        "rfc5280.policies.empty",
+                        "certificatePolicies must list a policy".into(),
+                    );
                 }
             }
+            Err(e) => f(
+                "rfc5280.policies.der",
+                format!("certificatePolicies does not decode: {e}"),
+            ),
         }
-        Ok(None) => {}
-        Err(e) => f("rfc5280.policies.der", format!("certificatePolicies does not decode: {e}")),
     }
 
     match tbs.get_extension::<CrlDistributionPoints>() {
@@ -307,38 +424,59 @@ fn lint_extensions(
                             uri_rule(n, "rfc5280.crldp.uri", f);
                         }
                     }
-                    _ => f("rfc5280.crldp.fullname", "each CRL distribution point must give a full name".into()),
+                    _ => f(
+                        "rfc5280.crldp.fullname",
+                        "each CRL distribution point must give a full name".into(),
+                    ),
                 }
             }
         }
         Ok(None) => {}
-        Err(e) => f("rfc5280.crldp.der", format!("cRLDistributionPoints does not decode: {e}")),
+        Err(e) => f(
+            "rfc5280.crldp.der",
+            format!("cRLDistributionPoints does not decode: {e}"),
+        ),
     }
 
     match tbs.get_extension::<AuthorityInfoAccessSyntax>() {
         Ok(Some((critical, aia))) => {
             if critical {
-                f("rfc5280.aia.critical", "authorityInfoAccess must not be critical".into());
+                f(
+                    "rfc5280.aia.critical",
+                    "authorityInfoAccess must not be critical".into(),
+                );
             }
             for ad in &aia.0 {
                 uri_rule(&ad.access_location, "rfc5280.aia.uri", f);
             }
         }
         Ok(None) => {}
-        Err(e) => f("rfc5280.aia.der", format!("authorityInfoAccess does not decode: {e}")),
+        Err(e) => f(
+            "rfc5280.aia.der",
+            format!("authorityInfoAccess does not decode: {e}"),
+        ),
     }
 
     match tbs.get_extension::<NameConstraints>() {
         Ok(Some((critical, _))) => {
             if !critical {
-                f("rfc5280.nc.critical", "nameConstraints must be critical".into());
+                f(
+                    "rfc5280.nc.critical",
+                    "nameConstraints must be critical".into(),
+                );
             }
             if !is_ca {
-                f("rfc5280.nc.ca", "nameConstraints only in CA certificates".into());
+                f(
+                    "rfc5280.nc.ca",
+                    "nameConstraints only in CA certificates".into(),
+                );
             }
         }
         Ok(None) => {}
-        Err(e) => f("rfc5280.nc.der", format!("nameConstraints does not decode: {e}")),
+        Err(e) => f(
+            "rfc5280.nc.der",
+            format!("nameConstraints does not decode: {e}"),
+        ),
     }
 }
 
@@ -374,7 +512,10 @@ pub fn dns_syntax(name: &str) -> Result<(), String> {
         if label.is_empty() || label.len() > 63 {
             return Err("every label must be 1 to 63 characters".into());
         }
-        if !label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
             return Err("labels hold only a-z, 0-9 and '-' (lower case; IDNs in xn-- form)".into());
         }
         if label.starts_with('-') || label.ends_with('-') {
@@ -392,7 +533,10 @@ pub fn email_syntax(addr: &str) -> Result<(), String> {
     if local.is_empty() || local.len() > 64 {
         return Err("the local part must be 1 to 64 characters".into());
     }
-    if !local.bytes().all(|b| b.is_ascii_graphic() && !b"()<>[]:;@\\,\"".contains(&b)) {
+    if !local
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !b"()<>[]:;@\\,\"".contains(&b))
+    {
         return Err("the local part has characters a mailbox cannot hold".into());
     }
     dns_syntax(domain).map_err(|why| format!("the domain {why}"))?;

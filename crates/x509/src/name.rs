@@ -188,7 +188,8 @@ pub fn display_name(name: &Name) -> String {
     name_attributes(name)
         .into_iter()
         .map(|(oid, value, _)| {
-            let key = Attr::from_oid(&oid).map_or_else(|| oid.to_string(), |a| a.short_name().to_owned());
+            let key =
+                Attr::from_oid(&oid).map_or_else(|| oid.to_string(), |a| a.short_name().to_owned());
             format!("{key}={}", escape(&value))
         })
         .collect::<Vec<_>>()

@@ -1,0 +1,193 @@
+//! Command-line arguments, parsed by clap (stage one: raw values; the commands turn them
+//! into validated settings).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// CarePKI: certificate authority for social welfare and healthcare.
+#[derive(Debug, Parser)]
+#[command(name = "carepki", version, about)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// The data directory: ceremony, encrypted CA keys and (by default) the SQLite database.
+    #[arg(
+        long,
+        global = true,
+        env = "CAREPKI_DATA_DIR",
+        default_value = "./carepki-data"
+    )]
+    pub(crate) data_dir: PathBuf,
+    /// The database: `sqlite:///path/file.db` or `postgres://user@host/db`; default the
+    /// SQLite file in the data directory.
+    #[arg(long, global = true, env = "CAREPKI_DATABASE_URL")]
+    pub(crate) database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create the production and TEST CA hierarchies in a new data directory.
+    Init(InitArgs),
+    /// The organisation register.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Issue a service certificate from a CSR.
+    Issue(IssueArgs),
+    /// Issued certificates.
+    #[command(subcommand)]
+    Cert(CertCommand),
+    /// The CAs.
+    #[command(subcommand)]
+    Ca(CaCommand),
+    /// Run the service (initialises a demo data directory on first run).
+    Serve(ServeArgs),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Algorithm {
+    /// ECDSA on P-384, signing with ecdsa-with-SHA384.
+    EcdsaP384,
+    /// RSA 4096, signing with sha512WithRSAEncryption (or the ceremony's rsa_hash).
+    Rsa4096,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// The ceremony file (TOML): names, OIDs and URLs. CarePKI's defaults when absent.
+    #[arg(long)]
+    pub(crate) ceremony: Option<PathBuf>,
+    /// The CA key algorithm.
+    #[arg(long, value_enum, default_value = "ecdsa-p384")]
+    pub(crate) algorithm: Algorithm,
+    /// Also import examples/organisations.json (the fictional demo register).
+    #[arg(long)]
+    pub(crate) demo_organisations: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrgCommand {
+    /// Import (insert or update by OID) organisations from a JSON file.
+    Import {
+        /// The JSON file: an array of organisations.
+        file: PathBuf,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the register.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IssueArgs {
+    /// server, test-server, system-signature, test-system-signature or email.
+    #[arg(long)]
+    pub(crate) profile: String,
+    /// The organisation's OID in the register.
+    #[arg(long)]
+    pub(crate) org: String,
+    /// The certificate signing request (PEM or DER).
+    #[arg(long)]
+    pub(crate) csr: PathBuf,
+    /// The common name: host name (server), system name or mailbox owner.
+    #[arg(long)]
+    pub(crate) cn: String,
+    /// DNS names (server profiles); the CN when none is given.
+    #[arg(long = "dns")]
+    pub(crate) dns: Vec<String>,
+    /// Email addresses (email profile).
+    #[arg(long = "email")]
+    pub(crate) email: Vec<String>,
+    /// Validity in days; the profile's cap when not given.
+    #[arg(long)]
+    pub(crate) days: Option<u32>,
+    /// The issuing CA; chosen from the profile when not given.
+    #[arg(long)]
+    pub(crate) ca: Option<String>,
+    /// Where cert.pem, cert.der and chain.pem are written.
+    #[arg(long)]
+    pub(crate) out_dir: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CertCommand {
+    /// List issued certificates.
+    List {
+        /// Only this organisation's.
+        #[arg(long)]
+        org: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one certificate.
+    Show {
+        /// The serial number in hex.
+        serial: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CaCommand {
+    /// List the CAs.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write each CA certificate as <id>.pem.
+    Export {
+        /// The output directory.
+        #[arg(long)]
+        out_dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(crate) listen: SocketAddr,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// The whole issuance cycle in process on the embedded default (a temporary data
+    /// directory with SQLite and durable commits).
+    Issue {
+        /// How many certificates.
+        #[arg(long, default_value_t = 20_000)]
+        n: usize,
+        /// Concurrent issuance tasks.
+        #[arg(long, default_value_t = 128)]
+        concurrency: usize,
+        /// The CA key algorithm.
+        #[arg(long, value_enum, default_value = "ecdsa-p384")]
+        algorithm: Algorithm,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,523 @@
+//! The subcommands: stage two of argument handling (validated settings) and wiring of
+//! store, authority and web.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use carepki_ca::authority::{now_unix, rfc3339};
+use carepki_ca::init::{InitOptions, prepare, run_ceremony};
+use carepki_ca::{Authority, DataDir, IssueRequest};
+use carepki_keys::{PASSPHRASE_ENV, Passphrase};
+use carepki_policy::ProfileId;
+use carepki_policy::org::{Organisation, Sector, parse_organisations};
+use carepki_store::{CertFilter, CertificateRow, OrganisationRow, Store};
+use carepki_x509::KeyAlgorithm;
+
+use crate::cli::{
+    Algorithm, BenchCommand, CaCommand, CertCommand, Cli, Command, Global, OrgCommand,
+};
+
+/// The fictional demo register shipped with CarePKI.
+const EXAMPLE_ORGANISATIONS: &str = include_str!("../../../examples/organisations.json");
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Run one command.
+pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
+    let g = &cli.global;
+    match cli.command {
+        Command::Init(args) => {
+            let text = match &args.ceremony {
+                Some(p) => read_text(p)?,
+                None => String::new(),
+            };
+            let algorithm = key_algorithm(args.algorithm);
+            let (store, cas) = init(g, text, algorithm).await?;
+            println!(
+                "initialised {} with {} CAs:",
+                g.data_dir.display(),
+                cas.len()
+            );
+            for ca in &cas {
+                println!("  {:<28} {}", ca.id, ca.subject);
+            }
+            if args.demo_organisations {
+                let s = import_orgs(&store, EXAMPLE_ORGANISATIONS).await?;
+                println!(
+                    "imported the example register: {} organisations",
+                    s.inserted
+                );
+            }
+            if std::env::var_os(PASSPHRASE_ENV).is_none() {
+                println!(
+                    "CA keys are encrypted with a generated passphrase in {} (mode 0600); keep a copy offline",
+                    DataDir::new(&g.data_dir).passphrase_file().display()
+                );
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Org(OrgCommand::Import { file, json }) => {
+            let store = open_store(g).await?;
+            let text = read_text(&file)?;
+            let s = import_orgs(&store, &text).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                println!(
+                    "organisations: {} inserted, {} updated, {} unchanged",
+                    s.inserted, s.updated, s.unchanged
+                );
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Org(OrgCommand::List { json }) => {
+            let store = open_store(g).await?;
+            let orgs = store.organisations().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&orgs)?);
+            } else {
+                for o in &orgs {
+                    println!(
+                        "{:<28} {:<8} {:<10} {}  [{}]",
+                        o.oid,
+                        o.sector,
+                        o.business_id,
+                        o.name_fi,
+                        o.domains.join(", ")
+                    );
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Issue(args) => {
+            let profile = ProfileId::parse(&args.profile).ok_or_else(|| {
+                format!(
+                    "unknown profile \"{}\"; use one of: {}",
+                    args.profile,
+                    ProfileId::ALL.map(ProfileId::as_str).join(", ")
+                )
+            })?;
+            let csr = std::fs::read(&args.csr)
+                .map_err(|e| format!("cannot read the CSR {}: {e}", args.csr.display()))?;
+            prepare_out_dir(&args.out_dir)?;
+            let authority = open_authority(g).await?;
+            let issued = authority
+                .issue(&IssueRequest {
+                    profile,
+                    org_oid: args.org.clone(),
+                    csr,
+                    common_name: args.cn.clone(),
+                    dns_names: args.dns.clone(),
+                    emails: args.email.clone(),
+                    days: args.days,
+                    ca: args.ca.clone(),
+                    actor: actor(),
+                })
+                .await?;
+            write_public(&args.out_dir.join("cert.pem"), issued.pem.as_bytes())?;
+            write_public(&args.out_dir.join("cert.der"), &issued.der)?;
+            write_public(&args.out_dir.join("chain.pem"), issued.chain_pem.as_bytes())?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&issued)?);
+            } else {
+                println!("issued {} certificate {}", issued.profile, issued.serial);
+                println!("  subject   {}", issued.subject);
+                println!("  issuer    {}", issued.issuer);
+                println!("  valid     {} .. {}", issued.not_before, issued.not_after);
+                println!(
+                    "  written   {}/{{cert.pem,cert.der,chain.pem}}",
+                    args.out_dir.display()
+                );
+            }
+            authority.store().close().await;
+            Ok(())
+        }
+        Command::Cert(CertCommand::List { org, json }) => {
+            let store = open_store(g).await?;
+            let certs = store
+                .certificates(&CertFilter {
+                    org_oid: org,
+                    ..CertFilter::default()
+                })
+                .await?;
+            if json {
+                let v: Vec<_> = certs.iter().map(cert_json).collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("{} certificates", certs.len());
+                for c in &certs {
+                    println!(
+                        "{}  {:<22} {:<8} until {}  {}",
+                        c.serial,
+                        c.profile,
+                        c.status,
+                        rfc3339(c.not_after),
+                        c.subject
+                    );
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Cert(CertCommand::Show { serial, json }) => {
+            let store = open_store(g).await?;
+            let wanted = normalise_serial(&serial)?;
+            let c = store
+                .certificate(&wanted)
+                .await?
+                .filter(|c| c.der.is_some())
+                .ok_or_else(|| format!("no issued certificate with serial {serial}"))?;
+            let pem = carepki_x509::cert::certificate_pem(c.der.as_deref().unwrap_or_default())?;
+            if json {
+                let mut v = cert_json(&c);
+                v["pem"] = serde_json::Value::String(pem);
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("serial      {}", c.serial);
+                println!("profile     {}", c.profile);
+                println!("status      {}", c.status);
+                println!("subject     {}", c.subject);
+                println!("issuing CA  {}", c.ca_id);
+                println!("organisation {}", c.org_oid.as_deref().unwrap_or("-"));
+                println!("not before  {}", rfc3339(c.not_before));
+                println!("not after   {}", rfc3339(c.not_after));
+                println!("key SHA-256 {}", c.spki_sha256);
+                print!("{pem}");
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Ca(CaCommand::List { json }) => {
+            let store = open_store(g).await?;
+            let cas = store.cas().await?;
+            if json {
+                let v: Vec<_> = cas
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "id": c.id, "hierarchy": c.hierarchy, "role": c.role,
+                            "parent": c.parent_id, "subject": c.subject, "serial": c.serial,
+                            "not_before": rfc3339(c.not_before), "not_after": rfc3339(c.not_after),
+                            "key_algorithm": c.key_algorithm,
+                            "signature_algorithm": c.signature_algorithm,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                for c in &cas {
+                    println!(
+                        "{:<26} {:<10} {:<12} until {}  {}",
+                        c.id,
+                        c.hierarchy,
+                        c.key_algorithm,
+                        rfc3339(c.not_after),
+                        c.subject
+                    );
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Ca(CaCommand::Export { out_dir }) => {
+            let store = open_store(g).await?;
+            std::fs::create_dir_all(&out_dir)
+                .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+            for c in store.cas().await? {
+                let path = out_dir.join(format!("{}.pem", c.id));
+                let pem = carepki_x509::cert::certificate_pem(&c.cert_der)?;
+                std::fs::write(&path, pem)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                println!("{}", path.display());
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Serve(args) => serve(g, args.listen).await,
+        Command::Bench(BenchCommand::Issue {
+            n,
+            concurrency,
+            algorithm,
+            json,
+        }) => bench_issue(n, concurrency, key_algorithm(algorithm), json).await,
+    }
+}
+
+fn key_algorithm(a: Algorithm) -> KeyAlgorithm {
+    match a {
+        Algorithm::EcdsaP384 => KeyAlgorithm::EcdsaP384,
+        Algorithm::Rsa4096 => KeyAlgorithm::Rsa4096,
+    }
+}
+
+fn actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+fn read_text(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()).into())
+}
+
+fn env_passphrase() -> Result<Option<Passphrase>, Error> {
+    match std::env::var(PASSPHRASE_ENV) {
+        Ok(v) if !v.is_empty() => Ok(Some(Passphrase::new(v)?)),
+        _ => Ok(None),
+    }
+}
+
+/// Create the data directory and the hierarchies; on failure remove what this run made.
+async fn init(
+    g: &Global,
+    ceremony_toml: String,
+    algorithm: KeyAlgorithm,
+) -> Result<(Store, Vec<carepki_store::CaRow>), Error> {
+    let dir = DataDir::new(&g.data_dir);
+    let opts = InitOptions {
+        ceremony_toml,
+        algorithm,
+        passphrase: env_passphrase()?,
+        now: now_unix(),
+        actor: actor(),
+    };
+    let (ceremony, passphrase, _) = prepare(&dir, &opts)?;
+    if ceremony.default_oids {
+        tracing::warn!(
+            "the certificate policy OIDs are CarePKI's demo defaults; set oid_arc in the ceremony file to your own arc for production"
+        );
+    }
+    let result = async {
+        let store = match &g.database_url {
+            Some(url) => Store::open(url).await?,
+            None => {
+                let path = dir.create_private_sqlite_file()?;
+                Store::open_sqlite_path(&path).await?
+            }
+        };
+        let cas = run_ceremony(&dir, &store, &ceremony, &passphrase, &opts).await?;
+        Ok::<_, Error>((store, cas))
+    }
+    .await;
+    if result.is_err() {
+        // Nothing half-made stays behind: the directory is this run's own.
+        let _ = std::fs::remove_dir_all(dir.root());
+    }
+    result
+}
+
+async fn open_store(g: &Global) -> Result<Store, Error> {
+    let dir = DataDir::new(&g.data_dir);
+    if !dir.is_initialised() {
+        return Err(format!(
+            "{} is not an initialised data directory; run `carepki init --data-dir {}` (or `carepki serve`, which makes a demo one)",
+            g.data_dir.display(),
+            g.data_dir.display()
+        )
+        .into());
+    }
+    Ok(match &g.database_url {
+        Some(url) => Store::open(url).await?,
+        None => Store::open_sqlite_path(&dir.sqlite_file()).await?,
+    })
+}
+
+async fn open_authority(g: &Global) -> Result<Authority, Error> {
+    let store = open_store(g).await?;
+    let dir = DataDir::new(&g.data_dir);
+    let passphrase = Passphrase::from_env_or_file(&dir.passphrase_file())?;
+    Ok(Authority::open(dir, store, passphrase).await?)
+}
+
+async fn import_orgs(store: &Store, json: &str) -> Result<carepki_store::ImportSummary, Error> {
+    let orgs = parse_organisations(json)?;
+    let now = now_unix();
+    let rows: Vec<OrganisationRow> = orgs.iter().map(|o| org_row(o, now)).collect();
+    Ok(store.import_organisations(&rows, &actor(), now).await?)
+}
+
+fn org_row(o: &Organisation, now: i64) -> OrganisationRow {
+    OrganisationRow {
+        oid: o.oid.clone(),
+        name_fi: o.name.fi.clone(),
+        name_sv: o.name.sv.clone(),
+        name_en: o.name.en.clone(),
+        business_id: o.business_id.clone(),
+        sector: match o.sector {
+            Sector::Public => "public".into(),
+            Sector::Private => "private".into(),
+        },
+        kanta_intermediary: o.kanta_intermediary,
+        domains: o.domains.clone(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn normalise_serial(s: &str) -> Result<String, Error> {
+    let t = s
+        .trim()
+        .trim_start_matches("0x")
+        .replace(':', "")
+        .to_ascii_lowercase();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("\"{s}\" is not a serial number in hex").into());
+    }
+    Ok(t.trim_start_matches('0').to_owned())
+}
+
+fn cert_json(c: &CertificateRow) -> serde_json::Value {
+    serde_json::json!({
+        "serial": c.serial,
+        "profile": c.profile,
+        "status": c.status,
+        "subject": c.subject,
+        "ca": c.ca_id,
+        "organisation": c.org_oid,
+        "not_before": rfc3339(c.not_before),
+        "not_after": rfc3339(c.not_after),
+        "issued_at": c.issued_at.map(rfc3339),
+        "spki_sha256": c.spki_sha256,
+    })
+}
+
+fn prepare_out_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create --out-dir {}: {e}", dir.display()))?;
+    for f in ["cert.pem", "cert.der", "chain.pem"] {
+        if dir.join(f).exists() {
+            return Err(format!(
+                "{} exists already; choose an empty --out-dir",
+                dir.join(f).display()
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn write_public(path: &PathBuf, bytes: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()).into())
+}
+
+async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
+    let dir = DataDir::new(&g.data_dir);
+    if !dir.root().exists() {
+        println!(
+            "first run: creating a demo data directory at {}",
+            dir.root().display()
+        );
+        let ceremony = if listen.port() == 8080 && listen.ip().is_loopback() {
+            String::new()
+        } else {
+            format!("base_url = \"http://{listen}\"\n")
+        };
+        let (store, _) = init(g, ceremony, KeyAlgorithm::EcdsaP384).await?;
+        let s = import_orgs(&store, EXAMPLE_ORGANISATIONS).await?;
+        println!(
+            "demo hierarchy created (production and TEST); {} example organisations imported",
+            s.inserted
+        );
+        store.close().await;
+    }
+    let authority = open_authority(g).await?;
+    let recovered = authority.recover(300, "serve").await?;
+    if recovered > 0 {
+        tracing::warn!(
+            recovered,
+            "abandoned serials left reserved by an earlier run"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "CarePKI listening on http://{addr}  (data directory {})",
+        dir.root().display()
+    );
+    println!("  health:           http://{addr}/health");
+    println!(
+        "  CA certificates:  {}",
+        authority.ceremony().ca_issuers_url("root")
+    );
+    carepki_web::serve(&authority, listener).await?;
+    authority.store().close().await;
+    Ok(())
+}
+
+async fn bench_issue(
+    n: usize,
+    concurrency: usize,
+    algorithm: KeyAlgorithm,
+    json: bool,
+) -> Result<(), Error> {
+    let tmp = tempfile::Builder::new()
+        .prefix("carepki-bench-")
+        .tempdir()?;
+    let g = Global {
+        data_dir: tmp.path().join("data"),
+        database_url: None,
+    };
+    eprintln!(
+        "bench: initialising a data directory in {}",
+        tmp.path().display()
+    );
+    let (store, _) = init(&g, String::new(), algorithm).await?;
+    import_orgs(&store, EXAMPLE_ORGANISATIONS).await?;
+    store.close().await;
+    let authority = Arc::new(open_authority(&g).await?);
+    let org = authority
+        .store()
+        .organisations()
+        .await?
+        .into_iter()
+        .find(|o| !o.domains.is_empty())
+        .ok_or("the example register has no organisation with a domain")?;
+    eprintln!("bench: generating {n} CSRs (P-256)");
+    let csrs = tokio::task::spawn_blocking(move || carepki_ca::bench::generate_csrs(n)).await??;
+    eprintln!("bench: issuing {n} server certificates with {concurrency} tasks");
+    let report = carepki_ca::bench::bench_issue(
+        Arc::clone(&authority),
+        csrs,
+        &org.oid,
+        &org.domains[0],
+        concurrency,
+    )
+    .await?;
+    let stored = authority.store().count_certificates().await?;
+    if stored != n as i64 {
+        return Err(format!("expected {n} certificates in the store, found {stored}").into());
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "issued {} certificates in {:.2} s with {} tasks (SQLite, synchronous=FULL, WAL)",
+            report.certificates, report.seconds, report.concurrency
+        );
+        println!(
+            "  end to end:        {:>10.0} certificates/s",
+            report.certificates_per_second
+        );
+        println!(
+            "  raw CA signing:    {:>10.0} signatures/s ({}, all cores, same run)",
+            report.raw_signatures_per_second, report.ca_signature_algorithm
+        );
+        println!("  ratio:             {:>10.3}", report.ratio);
+        println!(
+            "  durable commits:   {:>10}  ({:.1} write jobs per commit)",
+            report.commits, report.jobs_per_commit
+        );
+        println!("  where the time goes (summed over tasks):");
+        for (step, share) in &report.steps {
+            println!("    {:>5.1}%  {step}", share * 100.0);
+        }
+    }
+    authority.store().close().await;
+    Ok(())
+}
