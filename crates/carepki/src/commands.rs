@@ -22,6 +22,27 @@ const EXAMPLE_ORGANISATIONS: &str = include_str!("../../../examples/organisation
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// `println!` that ends the process quietly when stdout is closed (e.g. `| head`)
+/// instead of panicking.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+/// `print!` with the same handling of a closed stdout.
+macro_rules! say_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if write!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 /// Run one command.
 pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
     let g = &cli.global;
@@ -33,23 +54,23 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
             };
             let algorithm = key_algorithm(args.algorithm);
             let (store, cas) = init(g, text, algorithm).await?;
-            println!(
+            say!(
                 "initialised {} with {} CAs:",
                 g.data_dir.display(),
                 cas.len()
             );
             for ca in &cas {
-                println!("  {:<28} {}", ca.id, ca.subject);
+                say!("  {:<28} {}", ca.id, ca.subject);
             }
             if args.demo_organisations {
                 let s = import_orgs(&store, EXAMPLE_ORGANISATIONS).await?;
-                println!(
+                say!(
                     "imported the example register: {} organisations",
                     s.inserted
                 );
             }
             if std::env::var_os(PASSPHRASE_ENV).is_none() {
-                println!(
+                say!(
                     "CA keys are encrypted with a generated passphrase in {} (mode 0600); keep a copy offline",
                     DataDir::new(&g.data_dir).passphrase_file().display()
                 );
@@ -62,9 +83,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
             let text = read_text(&file)?;
             let s = import_orgs(&store, &text).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&s)?);
+                say!("{}", serde_json::to_string_pretty(&s)?);
             } else {
-                println!(
+                say!(
                     "organisations: {} inserted, {} updated, {} unchanged",
                     s.inserted, s.updated, s.unchanged
                 );
@@ -76,10 +97,10 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
             let store = open_store(g).await?;
             let orgs = store.organisations().await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&orgs)?);
+                say!("{}", serde_json::to_string_pretty(&orgs)?);
             } else {
                 for o in &orgs {
-                    println!(
+                    say!(
                         "{:<28} {:<8} {:<10} {}  [{}]",
                         o.oid,
                         o.sector,
@@ -121,13 +142,13 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
             write_public(&args.out_dir.join("cert.der"), &issued.der)?;
             write_public(&args.out_dir.join("chain.pem"), issued.chain_pem.as_bytes())?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&issued)?);
+                say!("{}", serde_json::to_string_pretty(&issued)?);
             } else {
-                println!("issued {} certificate {}", issued.profile, issued.serial);
-                println!("  subject   {}", issued.subject);
-                println!("  issuer    {}", issued.issuer);
-                println!("  valid     {} .. {}", issued.not_before, issued.not_after);
-                println!(
+                say!("issued {} certificate {}", issued.profile, issued.serial);
+                say!("  subject   {}", issued.subject);
+                say!("  issuer    {}", issued.issuer);
+                say!("  valid     {} .. {}", issued.not_before, issued.not_after);
+                say!(
                     "  written   {}/{{cert.pem,cert.der,chain.pem}}",
                     args.out_dir.display()
                 );
@@ -145,11 +166,11 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
                 .await?;
             if json {
                 let v: Vec<_> = certs.iter().map(cert_json).collect();
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                say!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!("{} certificates", certs.len());
+                say!("{} certificates", certs.len());
                 for c in &certs {
-                    println!(
+                    say!(
                         "{}  {:<22} {:<8} until {}  {}",
                         c.serial,
                         c.profile,
@@ -174,18 +195,18 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
             if json {
                 let mut v = cert_json(&c);
                 v["pem"] = serde_json::Value::String(pem);
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                say!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!("serial      {}", c.serial);
-                println!("profile     {}", c.profile);
-                println!("status      {}", c.status);
-                println!("subject     {}", c.subject);
-                println!("issuing CA  {}", c.ca_id);
-                println!("organisation {}", c.org_oid.as_deref().unwrap_or("-"));
-                println!("not before  {}", rfc3339(c.not_before));
-                println!("not after   {}", rfc3339(c.not_after));
-                println!("key SHA-256 {}", c.spki_sha256);
-                print!("{pem}");
+                say!("serial      {}", c.serial);
+                say!("profile     {}", c.profile);
+                say!("status      {}", c.status);
+                say!("subject     {}", c.subject);
+                say!("issuing CA  {}", c.ca_id);
+                say!("organisation {}", c.org_oid.as_deref().unwrap_or("-"));
+                say!("not before  {}", rfc3339(c.not_before));
+                say!("not after   {}", rfc3339(c.not_after));
+                say!("key SHA-256 {}", c.spki_sha256);
+                say_raw!("{pem}");
             }
             store.close().await;
             Ok(())
@@ -206,10 +227,10 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
                         })
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                say!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 for c in &cas {
-                    println!(
+                    say!(
                         "{:<26} {:<10} {:<12} until {}  {}",
                         c.id,
                         c.hierarchy,
@@ -231,7 +252,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
                 let pem = carepki_x509::cert::certificate_pem(&c.cert_der)?;
                 std::fs::write(&path, pem)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                println!("{}", path.display());
+                say!("{}", path.display());
             }
             store.close().await;
             Ok(())
@@ -407,7 +428,7 @@ fn write_public(path: &PathBuf, bytes: &[u8]) -> Result<(), Error> {
 async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
     let dir = DataDir::new(&g.data_dir);
     if !dir.root().exists() {
-        println!(
+        say!(
             "first run: creating a demo data directory at {}",
             dir.root().display()
         );
@@ -418,7 +439,7 @@ async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
         };
         let (store, _) = init(g, ceremony, KeyAlgorithm::EcdsaP384).await?;
         let s = import_orgs(&store, EXAMPLE_ORGANISATIONS).await?;
-        println!(
+        say!(
             "demo hierarchy created (production and TEST); {} example organisations imported",
             s.inserted
         );
@@ -436,12 +457,12 @@ async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
-    println!(
+    say!(
         "CarePKI listening on http://{addr}  (data directory {})",
         dir.root().display()
     );
-    println!("  health:           http://{addr}/health");
-    println!(
+    say!("  health:           http://{addr}/health");
+    say!(
         "  CA certificates:  {}",
         authority.ceremony().ca_issuers_url("root")
     );
@@ -494,28 +515,28 @@ async fn bench_issue(
         return Err(format!("expected {n} certificates in the store, found {stored}").into());
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        say!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
+        say!(
             "issued {} certificates in {:.2} s with {} tasks (SQLite, synchronous=FULL, WAL)",
             report.certificates, report.seconds, report.concurrency
         );
-        println!(
+        say!(
             "  end to end:        {:>10.0} certificates/s",
             report.certificates_per_second
         );
-        println!(
+        say!(
             "  raw CA signing:    {:>10.0} signatures/s ({}, all cores, same run)",
             report.raw_signatures_per_second, report.ca_signature_algorithm
         );
-        println!("  ratio:             {:>10.3}", report.ratio);
-        println!(
+        say!("  ratio:             {:>10.3}", report.ratio);
+        say!(
             "  durable commits:   {:>10}  ({:.1} write jobs per commit)",
             report.commits, report.jobs_per_commit
         );
-        println!("  where the time goes (summed over tasks):");
+        say!("  where the time goes (summed over tasks):");
         for (step, share) in &report.steps {
-            println!("    {:>5.1}%  {step}", share * 100.0);
+            say!("    {:>5.1}%  {step}", share * 100.0);
         }
     }
     authority.store().close().await;
