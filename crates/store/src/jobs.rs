@@ -67,112 +67,176 @@ pub(crate) enum Output {
     Count(u64),
 }
 
-/// Runs one job on `conn`.
-pub(crate) async fn run(conn: &mut AnyConnection, job: &Job) -> Result<Output> {
-    match job {
-        Job::ImportOrganisations { orgs, actor, at } => {
-            import_organisations(conn, orgs, actor, *at)
-                .await
-                .map(Output::Import)
-        }
-        Job::InsertCas { cas, actor, at } => {
-            insert_cas(conn, cas, actor, *at).await?;
-            Ok(Output::Unit)
-        }
-        Job::ReserveSerial {
-            serial,
-            ca_id,
-            actor,
-            at,
-        } => {
-            reserve_serial(conn, serial, ca_id, actor, *at).await?;
-            Ok(Output::Unit)
-        }
-        Job::StoreIssuanceRecord { rec, actor, at } => {
-            store_issuance_record(conn, rec, actor, *at).await?;
-            Ok(Output::Unit)
-        }
-        Job::StoreCertificate {
-            serial,
-            der,
-            actor,
-            at,
-        } => {
-            store_certificate(conn, serial, der, actor, *at).await?;
-            Ok(Output::Unit)
-        }
-        Job::AbandonSerial {
-            serial,
-            reason,
-            actor,
-            at,
-        } => {
-            abandon_serial(conn, serial, reason, actor, *at).await?;
-            Ok(Output::Unit)
-        }
-        Job::AbandonStaleSerials {
-            older_than,
-            actor,
-            at,
-        } => abandon_stale_serials(conn, *older_than, actor, *at)
-            .await
-            .map(Output::Count),
-        Job::RecordRevocation {
-            serial,
-            reason,
-            actor,
-            at,
-        } => {
-            record_revocation(conn, serial, reason, actor, *at).await?;
-            Ok(Output::Unit)
-        }
-        Job::AppendAudit(ev) => {
-            insert_audit(
-                conn,
-                Audit {
-                    at: ev.at,
-                    actor: &ev.actor,
-                    action: &ev.action,
-                    ca_id: ev.ca_id.as_deref(),
-                    serial: ev.serial.as_deref(),
-                    org_oid: ev.org_oid.as_deref(),
-                },
-                &ev.details,
-            )
-            .await?;
-            Ok(Output::Unit)
-        }
+/// An audit event produced by a job, inserted with the batch's others just
+/// before the commit (see [`insert_audits`]).
+#[derive(Debug)]
+pub(crate) struct AuditRow {
+    at: i64,
+    actor: String,
+    action: String,
+    ca_id: Option<String>,
+    serial: Option<String>,
+    org_oid: Option<String>,
+    details: String,
+}
+
+/// What a job works with: the batch's connection (inside its transaction),
+/// where its audit events go, and who acts when.
+struct Ctx<'a> {
+    conn: &'a mut AnyConnection,
+    audits: &'a mut Vec<AuditRow>,
+    actor: &'a str,
+    at: i64,
+}
+
+impl Ctx<'_> {
+    /// Records an audit event of this job's actor and time.
+    fn audit(
+        &mut self,
+        action: &str,
+        ca_id: Option<&str>,
+        serial: Option<&str>,
+        org_oid: Option<&str>,
+        details: &serde_json::Value,
+    ) {
+        self.audits.push(AuditRow {
+            at: self.at,
+            actor: self.actor.to_owned(),
+            action: action.to_owned(),
+            ca_id: ca_id.map(str::to_owned),
+            serial: serial.map(str::to_owned),
+            org_oid: org_oid.map(str::to_owned),
+            details: details.to_string(),
+        });
     }
 }
 
-/// The columns of an audit event other than its details.
-struct Audit<'a> {
-    at: i64,
-    actor: &'a str,
-    action: &'a str,
-    ca_id: Option<&'a str>,
-    serial: Option<&'a str>,
-    org_oid: Option<&'a str>,
+/// Runs one job on `conn`, pushing its audit events to `audits`. On error the
+/// caller must undo the job's changes and drop the audit events it pushed.
+pub(crate) async fn run(
+    conn: &mut AnyConnection,
+    audits: &mut Vec<AuditRow>,
+    job: &Job,
+) -> Result<Output> {
+    if let Job::AppendAudit(ev) = job {
+        audits.push(AuditRow {
+            at: ev.at,
+            actor: ev.actor.clone(),
+            action: ev.action.clone(),
+            ca_id: ev.ca_id.clone(),
+            serial: ev.serial.clone(),
+            org_oid: ev.org_oid.clone(),
+            details: ev.details.to_string(),
+        });
+        return Ok(Output::Unit);
+    }
+    let (actor, at) = match job {
+        Job::ImportOrganisations { actor, at, .. }
+        | Job::InsertCas { actor, at, .. }
+        | Job::ReserveSerial { actor, at, .. }
+        | Job::StoreIssuanceRecord { actor, at, .. }
+        | Job::StoreCertificate { actor, at, .. }
+        | Job::AbandonSerial { actor, at, .. }
+        | Job::AbandonStaleSerials { actor, at, .. }
+        | Job::RecordRevocation { actor, at, .. } => (actor.as_str(), *at),
+        Job::AppendAudit(ev) => (ev.actor.as_str(), ev.at),
+    };
+    let mut cx = Ctx {
+        conn,
+        audits,
+        actor,
+        at,
+    };
+    match job {
+        Job::ImportOrganisations { orgs, .. } => {
+            import_organisations(&mut cx, orgs).await.map(Output::Import)
+        }
+        Job::InsertCas { cas, .. } => insert_cas(&mut cx, cas).await.map(|()| Output::Unit),
+        Job::ReserveSerial { serial, ca_id, .. } => reserve_serial(&mut cx, serial, ca_id)
+            .await
+            .map(|()| Output::Unit),
+        Job::StoreIssuanceRecord { rec, .. } => store_issuance_record(&mut cx, rec)
+            .await
+            .map(|()| Output::Unit),
+        Job::StoreCertificate { serial, der, .. } => store_certificate(&mut cx, serial, der)
+            .await
+            .map(|()| Output::Unit),
+        Job::AbandonSerial { serial, reason, .. } => abandon_serial(&mut cx, serial, reason)
+            .await
+            .map(|()| Output::Unit),
+        Job::AbandonStaleSerials { older_than, .. } => abandon_stale_serials(&mut cx, *older_than)
+            .await
+            .map(Output::Count),
+        Job::RecordRevocation { serial, reason, .. } => record_revocation(&mut cx, serial, reason)
+            .await
+            .map(|()| Output::Unit),
+        Job::AppendAudit(_) => Ok(Output::Unit),
+    }
 }
 
-async fn insert_audit(
-    conn: &mut AnyConnection,
-    ev: Audit<'_>,
-    details: &serde_json::Value,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_events (at, actor, action, ca_id, serial, org_oid, details) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(ev.at)
-    .bind(ev.actor)
-    .bind(ev.action)
-    .bind(ev.ca_id)
-    .bind(ev.serial)
-    .bind(ev.org_oid)
-    .bind(details.to_string())
-    .execute(conn)
-    .await?;
+/// Rows per multi-row audit INSERT; a batch's events go in as few statements
+/// of these fixed shapes as possible (few shapes keep the statement cache small).
+const AUDIT_CHUNKS: [usize; 4] = [64, 16, 4, 1];
+
+fn audit_insert_sql(rows: usize) -> &'static str {
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        AUDIT_CHUNKS
+            .iter()
+            .map(|&rows| {
+                let mut sql = String::from(
+                    "INSERT INTO audit_events (at, actor, action, ca_id, serial, org_oid, details) VALUES ",
+                );
+                for row in 0..rows {
+                    let p = row * 7;
+                    if row > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        p + 1,
+                        p + 2,
+                        p + 3,
+                        p + 4,
+                        p + 5,
+                        p + 6,
+                        p + 7
+                    ));
+                }
+                sql
+            })
+            .collect()
+    });
+    let index = AUDIT_CHUNKS
+        .iter()
+        .position(|&n| n == rows)
+        .expect("only AUDIT_CHUNKS sizes are asked for");
+    &all[index]
+}
+
+/// Inserts `rows` into the audit log, in order.
+pub(crate) async fn insert_audits(conn: &mut AnyConnection, mut rows: &[AuditRow]) -> Result<()> {
+    while !rows.is_empty() {
+        let size = AUDIT_CHUNKS
+            .iter()
+            .copied()
+            .find(|&n| n <= rows.len())
+            .expect("AUDIT_CHUNKS ends with 1");
+        let (chunk, rest) = rows.split_at(size);
+        let mut query = sqlx::query(AssertSqlSafe(audit_insert_sql(size)));
+        for row in chunk {
+            query = query
+                .bind(row.at)
+                .bind(row.actor.as_str())
+                .bind(row.action.as_str())
+                .bind(row.ca_id.as_deref())
+                .bind(row.serial.as_deref())
+                .bind(row.org_oid.as_deref())
+                .bind(row.details.as_str());
+        }
+        query.execute(&mut *conn).await?;
+        rows = rest;
+    }
     Ok(())
 }
 

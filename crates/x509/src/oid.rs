@@ -170,11 +170,11 @@ mod tests {
 
     #[test]
     fn encodes_uuid_arcs() {
-        // X.667 §6.3 example: 2.25.329800735698586629295641978511506172918
+        // X.667 example UUID OID; the expected octets are what `openssl asn1parse -genstr` writes.
         let oid = PolicyOid::parse("2.25.329800735698586629295641978511506172918").unwrap();
         assert_eq!(
             hex::encode(oid.ber()),
-            "6983f09da7ebcfdee0c7a1a7b2c0948cc8f9d77603"
+            "6983f09da7ebcfdee0c7a1a7b2c0948cc8f9d776"
         );
     }
 
