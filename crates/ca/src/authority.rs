@@ -22,7 +22,7 @@ use carepki_policy::hierarchy::{ca_id, parse_ca_id};
 use carepki_policy::org::{LocalisedName, Organisation, Sector};
 use carepki_policy::profile::{Approved, CertRequest, IssuingCa, check_request, lint_profile};
 use carepki_policy::{CaRole, Ceremony, Hierarchy, ProfileId};
-use carepki_store::{CaRow, IssuanceRecord, OrganisationRow, Store};
+use carepki_store::{CaRow, IssuanceRecord, NewAuditEvent, OrganisationRow, Store};
 use carepki_x509::cert::{TbsParams, assemble, certificate_pem, encode_tbs, serial_hex};
 use carepki_x509::csr::{VerifiedCsr, parse_and_verify};
 use carepki_x509::ext;
@@ -247,7 +247,7 @@ impl Authority {
     }
 
     /// The signer of a CA, decrypting its key file on first use.
-    pub fn signer(&self, id: &str) -> Result<Arc<dyn Signer>, CaError> {
+    pub(crate) fn signer(&self, id: &str) -> Result<Arc<dyn Signer>, CaError> {
         let mut signers = self
             .signers
             .lock()
@@ -285,35 +285,29 @@ impl Authority {
         req: &IssueRequest,
         times: &mut StepTimes,
     ) -> Result<Issued, CaError> {
-        // Step 2: proof of possession, then the register and the profile.
-        let t = Instant::now();
-        let csr: VerifiedCsr = parse_and_verify(&req.csr).map_err(CaError::Csr)?;
-        times.csr += t.elapsed();
-
-        let t = Instant::now();
-        let ca = self.issuing_ca(req.profile, req.ca.as_deref())?;
-        let org_row = self
-            .store
-            .organisation(&req.org_oid)
-            .await?
-            .ok_or_else(|| CaError::UnknownOrganisation(req.org_oid.clone()))?;
-        let org = organisation_from_row(&org_row);
-        let approved = check_request(
-            &CertRequest {
-                profile: req.profile,
-                organisation: &org,
-                common_name: req.common_name.clone(),
-                dns_names: req.dns_names.clone(),
-                emails: req.emails.clone(),
-                days: req.days,
-                key: csr.public_key.clone(),
-            },
-            &self.ceremony,
-        )?;
-        // Step 3: a key belongs to one organisation and never outlives a revocation.
-        self.check_key_reuse(&approved.key, &org.oid).await?;
-        let signer = self.signer(&ca.row.id)?;
-        times.checks += t.elapsed();
+        let (ca, approved, signer) = match self.check(req, times).await {
+            Ok(checked) => checked,
+            Err(e) => {
+                // A refusal stores nothing but its audit event.
+                let event = NewAuditEvent {
+                    at: now_unix(),
+                    actor: req.actor.clone(),
+                    action: "certificate.refuse".into(),
+                    ca_id: None,
+                    serial: None,
+                    org_oid: Some(req.org_oid.clone()),
+                    details: serde_json::json!({
+                        "profile": req.profile.as_str(),
+                        "common_name": req.common_name,
+                        "reason": e.to_string(),
+                    }),
+                };
+                if let Err(audit) = self.store.append_audit(&event).await {
+                    tracing::error!(error = %audit, "could not audit a refused request");
+                }
+                return Err(e);
+            }
+        };
 
         // Step 4: a fresh serial, durable before anything is built on it.
         let t = Instant::now();
@@ -351,6 +345,44 @@ impl Authority {
                 Err(e)
             }
         }
+    }
+
+    /// Steps 2 and 3: proof of possession, register, profile, key reuse.
+    async fn check(
+        &self,
+        req: &IssueRequest,
+        times: &mut StepTimes,
+    ) -> Result<(&LoadedCa, Approved, Arc<dyn Signer>), CaError> {
+        // Step 2: proof of possession, then the register and the profile.
+        let t = Instant::now();
+        let csr: VerifiedCsr = parse_and_verify(&req.csr).map_err(CaError::Csr)?;
+        times.csr += t.elapsed();
+
+        let t = Instant::now();
+        let ca = self.issuing_ca(req.profile, req.ca.as_deref())?;
+        let org_row = self
+            .store
+            .organisation(&req.org_oid)
+            .await?
+            .ok_or_else(|| CaError::UnknownOrganisation(req.org_oid.clone()))?;
+        let org = organisation_from_row(&org_row);
+        let approved = check_request(
+            &CertRequest {
+                profile: req.profile,
+                organisation: &org,
+                common_name: req.common_name.clone(),
+                dns_names: req.dns_names.clone(),
+                emails: req.emails.clone(),
+                days: req.days,
+                key: csr.public_key.clone(),
+            },
+            &self.ceremony,
+        )?;
+        // Step 3: a key belongs to one organisation and never outlives a revocation.
+        self.check_key_reuse(&approved.key, &org.oid).await?;
+        let signer = self.signer(&ca.row.id)?;
+        times.checks += t.elapsed();
+        Ok((ca, approved, signer))
     }
 
     #[allow(clippy::too_many_arguments)]

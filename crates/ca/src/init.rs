@@ -97,7 +97,8 @@ pub async fn run_ceremony(
         let root_name = ca_name(ceremony, hierarchy, CaRole::Root)?;
         let root_pub = PublicKey::from_spki_der(root_key.public_key_spki())?;
         let root_ski = key_identifier(&root_pub.raw);
-        let not_after_root = opts.now + i64::from(ceremony.root_validity_years) * YEAR;
+        // notAfter is inclusive (RFC 5280 §4.1.2.5), hence the second less.
+        let not_after_root = opts.now + i64::from(ceremony.root_validity_years) * YEAR - 1;
         let root_exts = vec![
             ext::basic_constraints(true, ceremony.root_path_len)?,
             ext::key_usage(&[Ku::KeyCertSign, Ku::CrlSign])?,
@@ -105,6 +106,7 @@ pub async fn run_ceremony(
             ext::authority_key_identifier(&root_ski)?,
         ];
         let root_der = sign_ca_cert(
+            ceremony.serial_prefix,
             &root_name,
             &root_name,
             &root_ski,
@@ -136,8 +138,8 @@ pub async fn run_ceremony(
             let ski = key_identifier(&public.raw);
             let name = ca_name(ceremony, hierarchy, role)?;
             let fi = build_name(&[(Attr::Country, "FI")])?;
-            let not_after =
-                (opts.now + i64::from(ceremony.sub_ca_validity_years) * YEAR).min(not_after_root);
+            let not_after = (opts.now + i64::from(ceremony.sub_ca_validity_years) * YEAR - 1)
+                .min(not_after_root);
             let exts = vec![
                 ext::basic_constraints(true, Some(0))?,
                 ext::key_usage(&[Ku::KeyCertSign, Ku::CrlSign])?,
@@ -149,7 +151,15 @@ pub async fn run_ceremony(
                 ext::name_constraints(&[fi], role == CaRole::ServiceProviders)?,
             ];
             let der = sign_ca_cert(
-                &root_name, &name, &root_ski, &root_key, &public, opts.now, not_after, exts,
+                ceremony.serial_prefix,
+                &root_name,
+                &name,
+                &root_ski,
+                &root_key,
+                &public,
+                opts.now,
+                not_after,
+                exts,
             )?;
             write_key(dir, &id, &key, passphrase)?;
             rows.push(row(
@@ -178,6 +188,7 @@ fn ca_name(ceremony: &Ceremony, hierarchy: Hierarchy, role: CaRole) -> Result<Na
 
 #[allow(clippy::too_many_arguments)]
 fn sign_ca_cert(
+    serial_prefix: u8,
     issuer: &Name,
     subject: &Name,
     issuer_ski: &[u8],
@@ -189,7 +200,7 @@ fn sign_ca_cert(
 ) -> Result<Vec<u8>, CaError> {
     let alg = issuer_key.signature_algorithm();
     let tbs = encode_tbs(&TbsParams {
-        serial: new_serial(1)?,
+        serial: new_serial(serial_prefix)?,
         signature: alg,
         issuer: issuer.clone(),
         not_before,

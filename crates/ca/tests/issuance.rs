@@ -41,7 +41,9 @@ async fn authority(store: Store, dir: &std::path::Path) -> Authority {
     };
     let (ceremony, passphrase, generated) = prepare(&data, &opts).unwrap();
     assert!(!generated, "a passphrase given is used, not generated");
-    let cas = run_ceremony(&data, &store, &ceremony, &passphrase, &opts).await.unwrap();
+    let cas = run_ceremony(&data, &store, &ceremony, &passphrase, &opts)
+        .await
+        .unwrap();
     assert_eq!(cas.len(), 8);
     store
         .import_organisations(
@@ -83,7 +85,12 @@ async fn issuance_cycle_on_every_backend() {
 
         // A server certificate: stored, valid, audited step by step.
         let issued = ca
-            .issue(&request(ProfileId::Server, ORG, "kanta.jarvilaakso-hva.fi", csr()))
+            .issue(&request(
+                ProfileId::Server,
+                ORG,
+                "kanta.jarvilaakso-hva.fi",
+                csr(),
+            ))
             .await
             .unwrap_or_else(|e| panic!("{backend}: {e}"));
         assert_eq!(issued.ca, "service-providers");
@@ -104,13 +111,22 @@ async fn issuance_cycle_on_every_backend() {
             .collect();
         assert_eq!(
             actions,
-            ["serial.reserve", "certificate.lint_pass", "certificate.issue"],
+            [
+                "serial.reserve",
+                "certificate.lint_pass",
+                "certificate.issue"
+            ],
             "{backend}"
         );
 
         // The test profile goes to the TEST hierarchy (R-TYPES).
         let test = ca
-            .issue(&request(ProfileId::TestServer, ORG, "test.jarvilaakso-hva.fi", csr()))
+            .issue(&request(
+                ProfileId::TestServer,
+                ORG,
+                "test.jarvilaakso-hva.fi",
+                csr(),
+            ))
             .await
             .unwrap();
         assert_eq!(test.ca, "test-service-providers");
@@ -120,33 +136,80 @@ async fn issuance_cycle_on_every_backend() {
         let before = store.count_certificates().await.unwrap();
         let mut wrong_ca = request(ProfileId::Server, ORG, "a.jarvilaakso-hva.fi", csr());
         wrong_ca.ca = Some("test-service-providers".into());
-        assert!(matches!(ca.issue(&wrong_ca).await, Err(CaError::WrongCa(m)) if m.contains("R-TYPES")));
-        let unknown = request(ProfileId::Server, "1.2.246.10.1.10.0", "a.example.fi", csr());
-        assert!(matches!(ca.issue(&unknown).await, Err(CaError::UnknownOrganisation(_))));
+        assert!(
+            matches!(ca.issue(&wrong_ca).await, Err(CaError::WrongCa(m)) if m.contains("R-TYPES"))
+        );
+        let unknown = request(
+            ProfileId::Server,
+            "1.2.246.10.1.10.0",
+            "a.example.fi",
+            csr(),
+        );
+        assert!(matches!(
+            ca.issue(&unknown).await,
+            Err(CaError::UnknownOrganisation(_))
+        ));
         let outside = request(ProfileId::Server, ORG, "kanta.example.com", csr());
         assert!(matches!(ca.issue(&outside).await, Err(CaError::Policy(_))));
         let mut too_long = request(ProfileId::SystemSignature, ORG, "Aura", csr());
         too_long.days = Some(731);
         assert!(matches!(ca.issue(&too_long).await, Err(CaError::Policy(_))));
+        let refusals: Vec<_> = store
+            .audit_events(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "certificate.refuse")
+            .collect();
+        assert_eq!(refusals.len(), 4, "{backend}: every refusal is audited");
+        assert!(
+            refusals[3].details["reason"]
+                .as_str()
+                .unwrap()
+                .contains("R-VALIDITY")
+        );
 
         // One key, one organisation; never again after a revocation.
         let shared = csr();
-        ca.issue(&request(ProfileId::Server, ORG, "k1.jarvilaakso-hva.fi", shared.clone()))
-            .await
-            .unwrap();
+        ca.issue(&request(
+            ProfileId::Server,
+            ORG,
+            "k1.jarvilaakso-hva.fi",
+            shared.clone(),
+        ))
+        .await
+        .unwrap();
         let renewal = ca
-            .issue(&request(ProfileId::Server, ORG, "k1.jarvilaakso-hva.fi", shared.clone()))
+            .issue(&request(
+                ProfileId::Server,
+                ORG,
+                "k1.jarvilaakso-hva.fi",
+                shared.clone(),
+            ))
             .await
             .unwrap();
-        let other = request(ProfileId::Server, OTHER_ORG, "k1.hiidenkivi-data.fi", shared.clone());
-        assert!(matches!(ca.issue(&other).await, Err(CaError::KeyReused(m)) if m.contains("another organisation")));
+        let other = request(
+            ProfileId::Server,
+            OTHER_ORG,
+            "k1.hiidenkivi-data.fi",
+            shared.clone(),
+        );
+        assert!(
+            matches!(ca.issue(&other).await, Err(CaError::KeyReused(m)) if m.contains("another organisation"))
+        );
         store
             .record_revocation(&renewal.serial, "keyCompromise", "test", now_unix())
             .await
             .unwrap();
         let after_revoke = request(ProfileId::Server, ORG, "k1.jarvilaakso-hva.fi", shared);
-        assert!(matches!(ca.issue(&after_revoke).await, Err(CaError::KeyReused(m)) if m.contains("revoked")));
-        assert_eq!(store.count_certificates().await.unwrap(), before + 2, "{backend}");
+        assert!(
+            matches!(ca.issue(&after_revoke).await, Err(CaError::KeyReused(m)) if m.contains("revoked"))
+        );
+        assert_eq!(
+            store.count_certificates().await.unwrap(),
+            before + 2,
+            "{backend}"
+        );
 
         // No serial was left reserved by the refusals: each one stopped before step 4.
         assert_eq!(ca.recover(-1, "test").await.unwrap(), 0, "{backend}");
@@ -170,5 +233,9 @@ async fn concurrent_issuance_gives_distinct_serials() {
     serials.sort();
     serials.dedup();
     assert_eq!(serials.len(), 40);
-    assert!(report.commits > 0 && report.commits <= 120, "{} commits", report.commits);
+    assert!(
+        report.commits > 0 && report.commits <= 120,
+        "{} commits",
+        report.commits
+    );
 }

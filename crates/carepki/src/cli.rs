@@ -58,8 +58,10 @@ pub(crate) enum Command {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum Algorithm {
     /// ECDSA on P-384, signing with ecdsa-with-SHA384.
+    #[value(name = "ecdsa-p384")]
     EcdsaP384,
     /// RSA 4096, signing with sha512WithRSAEncryption (or the ceremony's rsa_hash).
+    #[value(name = "rsa-4096")]
     Rsa4096,
 }
 

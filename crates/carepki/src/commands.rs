@@ -69,7 +69,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
                     s.inserted
                 );
             }
-            if std::env::var_os(PASSPHRASE_ENV).is_none() {
+            if env_passphrase()?.is_none() {
                 say!(
                     "CA keys are encrypted with a generated passphrase in {} (mode 0600); keep a copy offline",
                     DataDir::new(&g.data_dir).passphrase_file().display()
@@ -87,7 +87,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
             } else {
                 say!(
                     "organisations: {} inserted, {} updated, {} unchanged",
-                    s.inserted, s.updated, s.unchanged
+                    s.inserted,
+                    s.updated,
+                    s.unchanged
                 );
             }
             store.close().await;
@@ -388,7 +390,12 @@ fn normalise_serial(s: &str) -> Result<String, Error> {
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!("\"{s}\" is not a serial number in hex").into());
     }
-    Ok(t.trim_start_matches('0').to_owned())
+    // Serials are stored as the hex of their content octets without leading zero
+    // octets (carepki_x509::cert::serial_hex); accept any zero padding and odd lengths.
+    let even = if t.len() % 2 == 1 { format!("0{t}") } else { t };
+    let bytes =
+        hex::decode(&even).map_err(|e| format!("\"{s}\" is not a serial number in hex: {e}"))?;
+    Ok(carepki_x509::cert::serial_hex(&bytes))
 }
 
 fn cert_json(c: &CertificateRow) -> serde_json::Value {
@@ -519,7 +526,9 @@ async fn bench_issue(
     } else {
         say!(
             "issued {} certificates in {:.2} s with {} tasks (SQLite, synchronous=FULL, WAL)",
-            report.certificates, report.seconds, report.concurrency
+            report.certificates,
+            report.seconds,
+            report.concurrency
         );
         say!(
             "  end to end:        {:>10.0} certificates/s",
@@ -527,12 +536,14 @@ async fn bench_issue(
         );
         say!(
             "  raw CA signing:    {:>10.0} signatures/s ({}, all cores, same run)",
-            report.raw_signatures_per_second, report.ca_signature_algorithm
+            report.raw_signatures_per_second,
+            report.ca_signature_algorithm
         );
         say!("  ratio:             {:>10.3}", report.ratio);
         say!(
             "  durable commits:   {:>10}  ({:.1} write jobs per commit)",
-            report.commits, report.jobs_per_commit
+            report.commits,
+            report.jobs_per_commit
         );
         say!("  where the time goes (summed over tasks):");
         for (step, share) in &report.steps {

@@ -227,7 +227,12 @@ pub fn check_request(req: &CertRequest<'_>, ceremony: &Ceremony) -> Result<Appro
         Some(d) => d,
     };
 
-    let cn = req.common_name.trim().to_owned();
+    // A server certificate's CN is one of its DNS names, which are compared and
+    // written in lower case.
+    let cn = match profile.purpose() {
+        Purpose::Tls => req.common_name.trim().to_ascii_lowercase(),
+        Purpose::SystemSignature | Purpose::Email => req.common_name.trim().to_owned(),
+    };
     if cn.is_empty() {
         problems.push("the common name (CN) is empty".to_owned());
     } else if cn.chars().count() > 64 {

@@ -59,8 +59,16 @@ fn problems(r: &CertRequest<'_>) -> String {
 #[test]
 fn server_profile_builds_subject_from_the_register() {
     let o = org();
-    let a = check_request(&req(ProfileId::Server, &o, "kanta.jarvilaakso-hva.fi", ec_key()), &Ceremony::default()).unwrap();
-    let subject: Vec<_> = a.subject.iter().map(|(k, v)| (k.short_name(), v.as_str())).collect();
+    let a = check_request(
+        &req(ProfileId::Server, &o, "kanta.jarvilaakso-hva.fi", ec_key()),
+        &Ceremony::default(),
+    )
+    .unwrap();
+    let subject: Vec<_> = a
+        .subject
+        .iter()
+        .map(|(k, v)| (k.short_name(), v.as_str()))
+        .collect();
     assert_eq!(
         subject,
         [
@@ -74,14 +82,22 @@ fn server_profile_builds_subject_from_the_register() {
     assert_eq!(a.days, 365);
     assert_eq!(a.key_usage, [Ku::DigitalSignature]);
     assert_eq!(a.extended_key_usage, [Eku::ServerAuth, Eku::ClientAuth]);
-    let rsa = check_request(&req(ProfileId::Server, &o, "kanta.jarvilaakso-hva.fi", rsa_key()), &Ceremony::default()).unwrap();
+    let rsa = check_request(
+        &req(ProfileId::Server, &o, "kanta.jarvilaakso-hva.fi", rsa_key()),
+        &Ceremony::default(),
+    )
+    .unwrap();
     assert_eq!(rsa.key_usage, [Ku::DigitalSignature, Ku::KeyEncipherment]);
 }
 
 #[test]
 fn system_signature_and_email_profiles() {
     let o = org();
-    let s = check_request(&req(ProfileId::SystemSignature, &o, "Aura", rsa_key()), &Ceremony::default()).unwrap();
+    let s = check_request(
+        &req(ProfileId::SystemSignature, &o, "Aura", rsa_key()),
+        &Ceremony::default(),
+    )
+    .unwrap();
     assert_eq!(s.key_usage, [Ku::DigitalSignature, Ku::NonRepudiation]);
     assert!(s.extended_key_usage.is_empty());
     assert_eq!(s.days, 730);
@@ -142,7 +158,11 @@ fn wildcards_only_when_the_ceremony_allows_them() {
 fn profile_lints_catch_a_tbs_that_strays_from_the_approval() {
     let o = org();
     let c = Ceremony::default();
-    let approved = check_request(&req(ProfileId::Server, &o, "kanta.jarvilaakso-hva.fi", ec_key()), &c).unwrap();
+    let approved = check_request(
+        &req(ProfileId::Server, &o, "kanta.jarvilaakso-hva.fi", ec_key()),
+        &c,
+    )
+    .unwrap();
     let issuer = build_name(&[(Attr::CommonName, "CA")]).unwrap();
     let ca = IssuingCa {
         hierarchy: Hierarchy::Production,
@@ -175,18 +195,70 @@ fn profile_lints_catch_a_tbs_that_strays_from_the_approval() {
     };
     let subject = approved.subject_ref();
     let good = build(365, &subject, &approved.key_usage, &approved.dns_names);
-    assert!(lint_profile(&good, &approved, &ca).is_empty(), "{:?}", lint_profile(&good, &approved, &ca));
+    assert!(
+        lint_profile(&good, &approved, &ca).is_empty(),
+        "{:?}",
+        lint_profile(&good, &approved, &ca)
+    );
 
     let rules = |tbs: &[u8], ca: &IssuingCa<'_>| -> Vec<&'static str> {
-        lint_profile(tbs, &approved, ca).into_iter().map(|f| f.rule).collect()
+        lint_profile(tbs, &approved, ca)
+            .into_iter()
+            .map(|f| f.rule)
+            .collect()
     };
-    assert!(rules(&build(366, &subject, &approved.key_usage, &approved.dns_names), &ca).contains(&"profile.validity"));
+    assert!(
+        rules(
+            &build(366, &subject, &approved.key_usage, &approved.dns_names),
+            &ca
+        )
+        .contains(&"profile.validity")
+    );
     let copied_from_csr = [(Attr::CommonName, "kanta.jarvilaakso-hva.fi")];
-    assert!(rules(&build(365, &copied_from_csr, &approved.key_usage, &approved.dns_names), &ca).contains(&"profile.subject"));
-    assert!(rules(&build(365, &subject, &[Ku::DigitalSignature, Ku::KeyEncipherment], &approved.dns_names), &ca).contains(&"profile.ku"));
-    assert!(rules(&build(365, &subject, &approved.key_usage, &["x.example.com".into()]), &ca).contains(&"profile.san"));
-    let test_ca = IssuingCa { hierarchy: Hierarchy::Test, ..ca.clone() };
+    assert!(
+        rules(
+            &build(
+                365,
+                &copied_from_csr,
+                &approved.key_usage,
+                &approved.dns_names
+            ),
+            &ca
+        )
+        .contains(&"profile.subject")
+    );
+    assert!(
+        rules(
+            &build(
+                365,
+                &subject,
+                &[Ku::DigitalSignature, Ku::KeyEncipherment],
+                &approved.dns_names
+            ),
+            &ca
+        )
+        .contains(&"profile.ku")
+    );
+    assert!(
+        rules(
+            &build(
+                365,
+                &subject,
+                &approved.key_usage,
+                &["x.example.com".into()]
+            ),
+            &ca
+        )
+        .contains(&"profile.san")
+    );
+    let test_ca = IssuingCa {
+        hierarchy: Hierarchy::Test,
+        ..ca.clone()
+    };
     assert!(rules(&good, &test_ca).contains(&"profile.types"));
-    let other_urls = IssuingCa { crl_url: "http://elsewhere.example/x.crl", ..ca.clone() };
+    let other_urls = IssuingCa {
+        crl_url: "http://elsewhere.example/x.crl",
+        ..ca.clone()
+    };
     assert!(rules(&good, &other_urls).contains(&"profile.crldp"));
 }

@@ -30,11 +30,20 @@ fn fixture() -> Fixture {
     let issuer_ski = key_identifier(issuer_key.public_key().as_ref());
     let sub = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).unwrap();
     let subject = PublicKey::from_spki_der(sub.public_key().as_der().unwrap().as_ref()).unwrap();
-    Fixture { issuer_key, issuer_ski, subject }
+    Fixture {
+        issuer_key,
+        issuer_ski,
+        subject,
+    }
 }
 
 fn issuer_name() -> Name {
-    build_name(&[(Attr::Country, "FI"), (Attr::Organization, "CarePKI"), (Attr::CommonName, "Test CA")]).unwrap()
+    build_name(&[
+        (Attr::Country, "FI"),
+        (Attr::Organization, "CarePKI"),
+        (Attr::CommonName, "Test CA"),
+    ])
+    .unwrap()
 }
 
 fn good_extensions(f: &Fixture) -> Vec<Extension> {
@@ -42,9 +51,14 @@ fn good_extensions(f: &Fixture) -> Vec<Extension> {
         ext::key_usage(&[Ku::DigitalSignature]).unwrap(),
         ext::extended_key_usage(&[Eku::ServerAuth, Eku::ClientAuth]).unwrap(),
         ext::subject_alt_name(&["kanta.example.fi".into()], &[]).unwrap(),
-        ext::certificate_policies(&[PolicyOid::parse("1.3.6.1.4.1.32473.77.1.1").unwrap()]).unwrap(),
+        ext::certificate_policies(&[PolicyOid::parse("1.3.6.1.4.1.32473.77.1.1").unwrap()])
+            .unwrap(),
         ext::crl_distribution_point("http://127.0.0.1:8080/crl/x.crl").unwrap(),
-        ext::authority_info_access("http://127.0.0.1:8080/ocsp/x", "http://127.0.0.1:8080/ca/x.der").unwrap(),
+        ext::authority_info_access(
+            "http://127.0.0.1:8080/ocsp/x",
+            "http://127.0.0.1:8080/ca/x.der",
+        )
+        .unwrap(),
         ext::subject_key_identifier(&f.subject.key_identifier()).unwrap(),
         ext::authority_key_identifier(&f.issuer_ski).unwrap(),
     ]
@@ -57,7 +71,11 @@ fn params(f: &Fixture, extensions: Vec<Extension>) -> TbsParams {
         issuer: issuer_name(),
         not_before: 1_800_000_000,
         not_after: 1_800_000_000 + 365 * 86_400 - 1,
-        subject: build_name(&[(Attr::Country, "FI"), (Attr::CommonName, "kanta.example.fi")]).unwrap(),
+        subject: build_name(&[
+            (Attr::Country, "FI"),
+            (Attr::CommonName, "kanta.example.fi"),
+        ])
+        .unwrap(),
         spki_der: f.subject.spki_der.clone(),
         extensions,
     }
@@ -88,7 +106,10 @@ fn a_good_certificate_has_no_findings_and_assembles() {
     let sig = f.issuer_key.sign(&SystemRandom::new(), &tbs).unwrap();
     let der = assemble(&tbs, SignatureAlgorithm::EcdsaSha384, sig.as_ref()).unwrap();
     let cert = decode_certificate(&der).unwrap();
-    assert_eq!(display_name(cert.tbs_certificate().subject()), "C=FI, CN=kanta.example.fi");
+    assert_eq!(
+        display_name(cert.tbs_certificate().subject()),
+        "C=FI, CN=kanta.example.fi"
+    );
 }
 
 #[test]
@@ -142,10 +163,7 @@ fn times_from_2050_are_generalized() {
     p.not_after = 2_556_143_999 + 86_400; // 2051-01-01
     assert!(rules(&f, &p).is_empty());
     let tbs = carepki_x509::cert::decode_tbs(&encode_tbs(&p).unwrap()).unwrap();
-    assert!(matches!(
-        tbs.validity().not_after,
-        Time::GeneralTime(_)
-    ));
+    assert!(matches!(tbs.validity().not_after, Time::GeneralTime(_)));
 }
 
 fn csr_for(key: &EcdsaKeyPair, alg: SignatureAlgorithm) -> Vec<u8> {
@@ -182,9 +200,20 @@ fn csr_proof_of_possession() {
         |m| Ok(other.sign(&rng, m).unwrap().as_ref().to_vec()),
     )
     .unwrap();
-    assert!(parse_and_verify(&forged).is_err(), "a request signed by another key");
+    assert!(
+        parse_and_verify(&forged).is_err(),
+        "a request signed by another key"
+    );
 
-    for junk in [&b""[..], b"hello", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", &[0x30, 0x03, 0x02, 0x01]] {
-        assert!(matches!(parse_and_verify(junk), Err(X509Error::Malformed { .. })), "{junk:?}");
+    for junk in [
+        &b""[..],
+        b"hello",
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        &[0x30, 0x03, 0x02, 0x01],
+    ] {
+        assert!(
+            matches!(parse_and_verify(junk), Err(X509Error::Malformed { .. })),
+            "{junk:?}"
+        );
     }
 }
