@@ -50,6 +50,12 @@ impl DataDir {
         self.root.join(relative)
     }
 
+    /// The file that records which kind of database `init` used ("sqlite" or
+    /// "postgres"; never the URL, which may hold a password).
+    pub fn backend_file(&self) -> PathBuf {
+        self.root.join("database")
+    }
+
     /// The SQLite database of the embedded default.
     pub fn sqlite_file(&self) -> PathBuf {
         self.root.join("carepki.db")

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use carepki_ca::authority::{now_unix, rfc3339};
+use carepki_ca::datadir::write_new_private;
 use carepki_ca::init::{InitOptions, prepare, run_ceremony};
 use carepki_ca::{Authority, DataDir, IssueRequest};
 use carepki_keys::{PASSPHRASE_ENV, Passphrase};
@@ -140,6 +141,14 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
                     actor: actor(),
                 })
                 .await?;
+            std::fs::create_dir_all(&args.out_dir).map_err(|e| {
+                format!(
+                    "certificate {} was issued and stored, but --out-dir {} cannot be created ({e}); fetch it with `carepki cert show {}`",
+                    issued.serial,
+                    args.out_dir.display(),
+                    issued.serial
+                )
+            })?;
             write_public(&args.out_dir.join("cert.pem"), issued.pem.as_bytes())?;
             write_public(&args.out_dir.join("cert.der"), &issued.der)?;
             write_public(&args.out_dir.join("chain.pem"), issued.chain_pem.as_bytes())?;
@@ -316,9 +325,14 @@ async fn init(
     }
     let result = async {
         let store = match &g.database_url {
-            Some(url) => Store::open(url).await?,
+            Some(url) => {
+                let store = Store::open(url).await?;
+                write_new_private(&dir.backend_file(), backend_name(&store).as_bytes())?;
+                store
+            }
             None => {
                 let path = dir.create_private_sqlite_file()?;
+                write_new_private(&dir.backend_file(), b"sqlite")?;
                 Store::open_sqlite_path(&path).await?
             }
         };
@@ -337,16 +351,57 @@ async fn open_store(g: &Global) -> Result<Store, Error> {
     let dir = DataDir::new(&g.data_dir);
     if !dir.is_initialised() {
         return Err(format!(
-            "{} is not an initialised data directory; run `carepki init --data-dir {}` (or `carepki serve`, which makes a demo one)",
+            "{} is not an initialised data directory; run `carepki init --data-dir {}`{}",
             g.data_dir.display(),
-            g.data_dir.display()
+            g.data_dir.display(),
+            if dir.root().exists() {
+                ""
+            } else {
+                " (or `carepki serve`, which creates a demo one where none exists)"
+            }
         )
         .into());
     }
-    Ok(match &g.database_url {
-        Some(url) => Store::open(url).await?,
-        None => Store::open_sqlite_path(&dir.sqlite_file()).await?,
-    })
+    let recorded = std::fs::read_to_string(dir.backend_file())
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "sqlite".to_owned());
+    match (&g.database_url, recorded.as_str()) {
+        (Some(url), _) => {
+            let store = Store::open(url).await?;
+            if backend_name(&store) != recorded {
+                return Err(format!(
+                    "{} keeps its database on {recorded}, but --database-url names a {} database",
+                    g.data_dir.display(),
+                    backend_name(&store)
+                )
+                .into());
+            }
+            Ok(store)
+        }
+        (None, "sqlite") => {
+            let path = dir.sqlite_file();
+            if !path.exists() {
+                return Err(format!(
+                    "the SQLite database {} is missing; restore it from backup",
+                    path.display()
+                )
+                .into());
+            }
+            Ok(Store::open_sqlite_path(&path).await?)
+        }
+        (None, other) => Err(format!(
+            "{} keeps its database on {other}; pass --database-url (or set CAREPKI_DATABASE_URL)",
+            g.data_dir.display()
+        )
+        .into()),
+    }
+}
+
+fn backend_name(store: &Store) -> &'static str {
+    match store.backend() {
+        carepki_store::Backend::Sqlite => "sqlite",
+        carepki_store::Backend::Postgres => "postgres",
+    }
 }
 
 async fn open_authority(g: &Global) -> Result<Authority, Error> {
@@ -434,15 +489,22 @@ fn write_public(path: &PathBuf, bytes: &[u8]) -> Result<(), Error> {
 
 async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
     let dir = DataDir::new(&g.data_dir);
+    // Bind first: a first run writes the address it really listens on into the demo's
+    // URLs (which matters for `--listen 127.0.0.1:0`).
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
     if !dir.root().exists() {
         say!(
             "first run: creating a demo data directory at {}",
             dir.root().display()
         );
-        let ceremony = if listen.port() == 8080 && listen.ip().is_loopback() {
+        let default = std::net::SocketAddr::from(([127, 0, 0, 1], 8080));
+        let ceremony = if addr == default {
             String::new()
         } else {
-            format!("base_url = \"http://{listen}\"\n")
+            format!("base_url = \"http://{addr}\"\n")
         };
         let (store, _) = init(g, ceremony, KeyAlgorithm::EcdsaP384).await?;
         let s = import_orgs(&store, EXAMPLE_ORGANISATIONS).await?;
@@ -460,10 +522,6 @@ async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
             "abandoned serials left reserved by an earlier run"
         );
     }
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let addr = listener.local_addr()?;
     say!(
         "CarePKI listening on http://{addr}  (data directory {})",
         dir.root().display()
