@@ -120,6 +120,14 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// The store's writer thread could not be started.
+    #[error("cannot start the store's writer thread: {source}")]
+    WriterStart {
+        /// Why the thread could not be spawned.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// The store's writer task is not running: the store was closed, or the
     /// task stopped unexpectedly. No write is accepted.
     #[error("the store's writer is not running (the store is closed or its writer failed)")]

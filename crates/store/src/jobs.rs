@@ -1,12 +1,16 @@
 //! The write operations. Each runs on the writer's connection inside the
-//! batch transaction (within its own savepoint); it may leave partial changes
-//! behind when it fails, the caller rolls back to the savepoint.
+//! batch transaction and collects its audit events instead of inserting them;
+//! the writer inserts the events of the jobs that succeeded, in order, just
+//! before the commit. A job may leave partial changes behind when it fails:
+//! the writer undoes them (see `writer.rs`).
 
 use serde_json::json;
-use sqlx::{AnyConnection, Row};
+
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::model::{CaRow, ImportSummary, IssuanceRecord, NewAuditEvent, OrganisationRow};
+use crate::multirow::{MultiRow, chunks};
 use crate::read::{organisation_columns, organisation_from_row};
 
 /// One write request, with its arguments already validated and normalised.
@@ -80,6 +84,27 @@ pub(crate) struct AuditRow {
     details: String,
 }
 
+impl AuditRow {
+    pub(crate) fn new(
+        at: i64,
+        actor: &str,
+        action: &str,
+        ids: [Option<&str>; 3],
+        details: &serde_json::Value,
+    ) -> Self {
+        let [ca_id, serial, org_oid] = ids;
+        AuditRow {
+            at,
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            ca_id: ca_id.map(str::to_owned),
+            serial: serial.map(str::to_owned),
+            org_oid: org_oid.map(str::to_owned),
+            details: details.to_string(),
+        }
+    }
+}
+
 /// What a job works with: the batch's connection (inside its transaction),
 /// where its audit events go, and who acts when.
 struct Ctx<'a> {
@@ -99,15 +124,13 @@ impl Ctx<'_> {
         org_oid: Option<&str>,
         details: &serde_json::Value,
     ) {
-        self.audits.push(AuditRow {
-            at: self.at,
-            actor: self.actor.to_owned(),
-            action: action.to_owned(),
-            ca_id: ca_id.map(str::to_owned),
-            serial: serial.map(str::to_owned),
-            org_oid: org_oid.map(str::to_owned),
-            details: details.to_string(),
-        });
+        self.audits.push(AuditRow::new(
+            self.at,
+            self.actor,
+            action,
+            [ca_id, serial, org_oid],
+            details,
+        ));
     }
 }
 
@@ -148,9 +171,9 @@ pub(crate) async fn run(
         at,
     };
     match job {
-        Job::ImportOrganisations { orgs, .. } => {
-            import_organisations(&mut cx, orgs).await.map(Output::Import)
-        }
+        Job::ImportOrganisations { orgs, .. } => import_organisations(&mut cx, orgs)
+            .await
+            .map(Output::Import),
         Job::InsertCas { cas, .. } => insert_cas(&mut cx, cas).await.map(|()| Output::Unit),
         Job::ReserveSerial { serial, ca_id, .. } => reserve_serial(&mut cx, serial, ca_id)
             .await
@@ -174,56 +197,19 @@ pub(crate) async fn run(
     }
 }
 
-/// Rows per multi-row audit INSERT; a batch's events go in as few statements
-/// of these fixed shapes as possible (few shapes keep the statement cache small).
-const AUDIT_CHUNKS: [usize; 4] = [64, 16, 4, 1];
-
-fn audit_insert_sql(rows: usize) -> &'static str {
-    static SQL: OnceLock<Vec<String>> = OnceLock::new();
-    let all = SQL.get_or_init(|| {
-        AUDIT_CHUNKS
-            .iter()
-            .map(|&rows| {
-                let mut sql = String::from(
-                    "INSERT INTO audit_events (at, actor, action, ca_id, serial, org_oid, details) VALUES ",
-                );
-                for row in 0..rows {
-                    let p = row * 7;
-                    if row > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        p + 1,
-                        p + 2,
-                        p + 3,
-                        p + 4,
-                        p + 5,
-                        p + 6,
-                        p + 7
-                    ));
-                }
-                sql
-            })
-            .collect()
-    });
-    let index = AUDIT_CHUNKS
-        .iter()
-        .position(|&n| n == rows)
-        .expect("only AUDIT_CHUNKS sizes are asked for");
-    &all[index]
-}
+static INSERT_AUDITS: MultiRow = MultiRow::new(
+    "INSERT INTO audit_events (at, actor, action, ca_id, serial, org_oid, details) \
+     SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7 \
+     FROM (VALUES ",
+    "({0}, {1}, {2}, {3}, {4}, {5}, {6})",
+    7,
+    ") AS v WHERE v.column1 IS NOT NULL",
+);
 
 /// Inserts `rows` into the audit log, in order.
-pub(crate) async fn insert_audits(conn: &mut AnyConnection, mut rows: &[AuditRow]) -> Result<()> {
-    while !rows.is_empty() {
-        let size = AUDIT_CHUNKS
-            .iter()
-            .copied()
-            .find(|&n| n <= rows.len())
-            .expect("AUDIT_CHUNKS ends with 1");
-        let (chunk, rest) = rows.split_at(size);
-        let mut query = sqlx::query(AssertSqlSafe(audit_insert_sql(size)));
+pub(crate) async fn insert_audits(conn: &mut AnyConnection, rows: &[AuditRow]) -> Result<()> {
+    for chunk in chunks(rows) {
+        let mut query = sqlx::query(AssertSqlSafe(INSERT_AUDITS.sql(chunk.len())));
         for row in chunk {
             query = query
                 .bind(row.at)
@@ -234,8 +220,23 @@ pub(crate) async fn insert_audits(conn: &mut AnyConnection, mut rows: &[AuditRow
                 .bind(row.org_oid.as_deref())
                 .bind(row.details.as_str());
         }
-        query.execute(&mut *conn).await?;
-        rows = rest;
+        for _ in 0..INSERT_AUDITS.padding(chunk.len()) {
+            let none: Option<&str> = None;
+            query = query
+                .bind(None::<i64>)
+                .bind(none)
+                .bind(none)
+                .bind(none)
+                .bind(none)
+                .bind(none)
+                .bind(none);
+        }
+        let done = query.execute(&mut *conn).await?;
+        if done.rows_affected() != chunk.len() as u64 {
+            return Err(StoreError::CorruptData {
+                what: "audit events were not all appended".to_owned(),
+            });
+        }
     }
     Ok(())
 }
@@ -247,12 +248,8 @@ fn domains_json(domains: &[String]) -> Result<String> {
     })
 }
 
-async fn import_organisations(
-    conn: &mut AnyConnection,
-    orgs: &[OrganisationRow],
-    actor: &str,
-    at: i64,
-) -> Result<ImportSummary> {
+async fn import_organisations(cx: &mut Ctx<'_>, orgs: &[OrganisationRow]) -> Result<ImportSummary> {
+    let at = cx.at;
     let mut summary = ImportSummary::default();
     for org in orgs {
         let existing = sqlx::query(concat!(
@@ -261,7 +258,7 @@ async fn import_organisations(
             " FROM organisations WHERE oid = $1"
         ))
         .bind(&org.oid)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut *cx.conn)
         .await?
         .map(|row| organisation_from_row(&row))
         .transpose()?;
@@ -287,7 +284,7 @@ async fn import_organisations(
                 .bind(i64::from(org.kanta_intermediary))
                 .bind(domains)
                 .bind(at)
-                .execute(&mut *conn)
+                .execute(&mut *cx.conn)
                 .await?;
                 summary.inserted += 1;
                 ("org.import.insert", stored)
@@ -320,7 +317,7 @@ async fn import_organisations(
                 .bind(i64::from(org.kanta_intermediary))
                 .bind(domains)
                 .bind(at)
-                .execute(&mut *conn)
+                .execute(&mut *cx.conn)
                 .await?;
                 summary.updated += 1;
                 ("org.import.update", stored)
@@ -330,19 +327,7 @@ async fn import_organisations(
             field: "organisation",
             reason: e.to_string(),
         })?;
-        insert_audit(
-            conn,
-            Audit {
-                at,
-                actor,
-                action,
-                ca_id: None,
-                serial: None,
-                org_oid: Some(&org.oid),
-            },
-            &details,
-        )
-        .await?;
+        cx.audit(action, None, None, Some(&org.oid), &details);
     }
     Ok(summary)
 }
@@ -369,7 +354,7 @@ fn parents_first(cas: &[CaRow]) -> Vec<&CaRow> {
     ordered.into_iter().map(|(_, ca)| ca).collect()
 }
 
-async fn insert_cas(conn: &mut AnyConnection, cas: &[CaRow], actor: &str, at: i64) -> Result<()> {
+async fn insert_cas(cx: &mut Ctx<'_>, cas: &[CaRow]) -> Result<()> {
     for ca in parents_first(cas) {
         sqlx::query(
             "INSERT INTO cas (id, hierarchy, role, parent_id, subject, serial, not_before, \
@@ -389,7 +374,7 @@ async fn insert_cas(conn: &mut AnyConnection, cas: &[CaRow], actor: &str, at: i6
         .bind(&ca.key_file)
         .bind(ca.cert_der.as_slice())
         .bind(ca.created_at)
-        .execute(&mut *conn)
+        .execute(&mut *cx.conn)
         .await
         .map_err(|e| match &ca.parent_id {
             Some(parent) if is_foreign_key_violation(&e) => StoreError::NotFound {
@@ -410,38 +395,20 @@ async fn insert_cas(conn: &mut AnyConnection, cas: &[CaRow], actor: &str, at: i6
             "signature_algorithm": ca.signature_algorithm,
             "key_file": ca.key_file,
         });
-        insert_audit(
-            conn,
-            Audit {
-                at,
-                actor,
-                action: "ca.create",
-                ca_id: Some(&ca.id),
-                serial: None,
-                org_oid: None,
-            },
-            &details,
-        )
-        .await?;
+        cx.audit("ca.create", Some(&ca.id), None, None, &details);
     }
     Ok(())
 }
 
-async fn reserve_serial(
-    conn: &mut AnyConnection,
-    serial: &str,
-    ca_id: &str,
-    actor: &str,
-    at: i64,
-) -> Result<()> {
+async fn reserve_serial(cx: &mut Ctx<'_>, serial: &str, ca_id: &str) -> Result<()> {
     let done = sqlx::query(
         "INSERT INTO serials (serial, ca_id, state, reserved_at, updated_at) \
          VALUES ($1, $2, 'reserved', $3, $3) ON CONFLICT (serial) DO NOTHING",
     )
     .bind(serial)
     .bind(ca_id)
-    .bind(at)
-    .execute(&mut *conn)
+    .bind(cx.at)
+    .execute(&mut *cx.conn)
     .await
     .map_err(|e| {
         if is_foreign_key_violation(&e) {
@@ -458,19 +425,14 @@ async fn reserve_serial(
             serial: serial.to_owned(),
         });
     }
-    insert_audit(
-        conn,
-        Audit {
-            at,
-            actor,
-            action: "serial.reserve",
-            ca_id: Some(ca_id),
-            serial: Some(serial),
-            org_oid: None,
-        },
+    cx.audit(
+        "serial.reserve",
+        Some(ca_id),
+        Some(serial),
+        None,
         &json!({}),
-    )
-    .await
+    );
+    Ok(())
 }
 
 /// The state and CA of a serial, if it exists.
@@ -484,7 +446,11 @@ async fn serial_state(conn: &mut AnyConnection, serial: &str) -> Result<Option<(
 }
 
 /// The error for a serial that is not in the `expected` state.
-async fn serial_state_error(conn: &mut AnyConnection, serial: &str, expected: &str) -> StoreError {
+pub(crate) async fn serial_state_error(
+    conn: &mut AnyConnection,
+    serial: &str,
+    expected: &str,
+) -> StoreError {
     match serial_state(conn, serial).await {
         Ok(Some((found, _))) => StoreError::SerialState {
             serial: serial.to_owned(),
@@ -499,40 +465,41 @@ async fn serial_state_error(conn: &mut AnyConnection, serial: &str, expected: &s
     }
 }
 
-async fn store_issuance_record(
-    conn: &mut AnyConnection,
-    rec: &IssuanceRecord,
-    actor: &str,
-    at: i64,
-) -> Result<()> {
+/// Why the serial of `rec` could not go from reserved to linted.
+pub(crate) async fn lint_failure(conn: &mut AnyConnection, rec: &IssuanceRecord) -> StoreError {
+    match serial_state(conn, &rec.serial).await {
+        Err(e) => e,
+        Ok(None) => StoreError::NotFound {
+            what: "serial",
+            key: rec.serial.clone(),
+        },
+        Ok(Some((_, ca_id))) if ca_id != rec.ca_id => StoreError::InvalidInput {
+            field: "ca_id",
+            reason: format!(
+                "serial {} was reserved for CA {ca_id}, not {}",
+                rec.serial, rec.ca_id
+            ),
+        },
+        Ok(Some((found, _))) => StoreError::SerialState {
+            serial: rec.serial.clone(),
+            expected: "reserved".to_owned(),
+            found,
+        },
+    }
+}
+
+async fn store_issuance_record(cx: &mut Ctx<'_>, rec: &IssuanceRecord) -> Result<()> {
     let done = sqlx::query(
         "UPDATE serials SET state = 'linted', updated_at = $3 \
          WHERE serial = $1 AND ca_id = $2 AND state = 'reserved'",
     )
     .bind(&rec.serial)
     .bind(&rec.ca_id)
-    .bind(at)
-    .execute(&mut *conn)
+    .bind(cx.at)
+    .execute(&mut *cx.conn)
     .await?;
     if done.rows_affected() != 1 {
-        return Err(match serial_state(conn, &rec.serial).await? {
-            None => StoreError::NotFound {
-                what: "serial",
-                key: rec.serial.clone(),
-            },
-            Some((_, ca_id)) if ca_id != rec.ca_id => StoreError::InvalidInput {
-                field: "ca_id",
-                reason: format!(
-                    "serial {} was reserved for CA {ca_id}, not {}",
-                    rec.serial, rec.ca_id
-                ),
-            },
-            Some((found, _)) => StoreError::SerialState {
-                serial: rec.serial.clone(),
-                expected: "reserved".to_owned(),
-                found,
-            },
-        });
+        return Err(lint_failure(cx.conn, rec).await);
     }
     sqlx::query(
         "INSERT INTO certificates (serial, ca_id, profile, org_oid, subject, spki_sha256, \
@@ -548,8 +515,8 @@ async fn store_issuance_record(
     .bind(rec.not_before)
     .bind(rec.not_after)
     .bind(rec.tbs_der.as_slice())
-    .bind(at)
-    .execute(&mut *conn)
+    .bind(cx.at)
+    .execute(&mut *cx.conn)
     .await
     .map_err(|e| match &rec.org_oid {
         Some(oid) if is_foreign_key_violation(&e) => StoreError::NotFound {
@@ -565,38 +532,27 @@ async fn store_issuance_record(
         "not_before": rec.not_before,
         "not_after": rec.not_after,
     });
-    insert_audit(
-        conn,
-        Audit {
-            at,
-            actor,
-            action: "certificate.lint_pass",
-            ca_id: Some(&rec.ca_id),
-            serial: Some(&rec.serial),
-            org_oid: rec.org_oid.as_deref(),
-        },
+    cx.audit(
+        "certificate.lint_pass",
+        Some(&rec.ca_id),
+        Some(&rec.serial),
+        rec.org_oid.as_deref(),
         &details,
-    )
-    .await
+    );
+    Ok(())
 }
 
-async fn store_certificate(
-    conn: &mut AnyConnection,
-    serial: &str,
-    der: &[u8],
-    actor: &str,
-    at: i64,
-) -> Result<()> {
+async fn store_certificate(cx: &mut Ctx<'_>, serial: &str, der: &[u8]) -> Result<()> {
     let done = sqlx::query(
         "UPDATE serials SET state = 'issued', updated_at = $2 \
          WHERE serial = $1 AND state = 'linted'",
     )
     .bind(serial)
-    .bind(at)
-    .execute(&mut *conn)
+    .bind(cx.at)
+    .execute(&mut *cx.conn)
     .await?;
     if done.rows_affected() != 1 {
-        return Err(serial_state_error(conn, serial, "linted").await);
+        return Err(serial_state_error(cx.conn, serial, "linted").await);
     }
     let row = sqlx::query(
         "UPDATE certificates SET der = $2, status = 'valid', issued_at = $3 \
@@ -604,14 +560,14 @@ async fn store_certificate(
     )
     .bind(serial)
     .bind(der)
-    .bind(at)
-    .fetch_optional(&mut *conn)
+    .bind(cx.at)
+    .fetch_optional(&mut *cx.conn)
     .await?;
     let Some(row) = row else {
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM certificates WHERE serial = $1")
                 .bind(serial)
-                .fetch_optional(&mut *conn)
+                .fetch_optional(&mut *cx.conn)
                 .await?;
         return Err(match status {
             Some(found) => StoreError::CertificateState {
@@ -627,29 +583,18 @@ async fn store_certificate(
     };
     let ca_id: String = row.try_get("ca_id")?;
     let org_oid: Option<String> = row.try_get("org_oid")?;
-    insert_audit(
-        conn,
-        Audit {
-            at,
-            actor,
-            action: "certificate.issue",
-            ca_id: Some(&ca_id),
-            serial: Some(serial),
-            org_oid: org_oid.as_deref(),
-        },
+    cx.audit(
+        "certificate.issue",
+        Some(&ca_id),
+        Some(serial),
+        org_oid.as_deref(),
         &json!({ "der_bytes": der.len() }),
-    )
-    .await
+    );
+    Ok(())
 }
 
-async fn abandon_serial(
-    conn: &mut AnyConnection,
-    serial: &str,
-    reason: &str,
-    actor: &str,
-    at: i64,
-) -> Result<()> {
-    let Some((state, ca_id)) = serial_state(conn, serial).await? else {
+async fn abandon_serial(cx: &mut Ctx<'_>, serial: &str, reason: &str) -> Result<()> {
+    let Some((state, ca_id)) = serial_state(cx.conn, serial).await? else {
         return Err(StoreError::NotFound {
             what: "serial",
             key: serial.to_owned(),
@@ -662,64 +607,52 @@ async fn abandon_serial(
             found: state,
         });
     }
-    abandon_one(conn, serial, &state, &ca_id, reason, actor, at).await
+    abandon_one(cx, serial, &state, &ca_id, reason).await
 }
 
 /// Abandons a serial known to be in `state` (reserved or linted).
 async fn abandon_one(
-    conn: &mut AnyConnection,
+    cx: &mut Ctx<'_>,
     serial: &str,
     state: &str,
     ca_id: &str,
     reason: &str,
-    actor: &str,
-    at: i64,
 ) -> Result<()> {
     let done = sqlx::query(
         "UPDATE serials SET state = 'abandoned', updated_at = $3 WHERE serial = $1 AND state = $2",
     )
     .bind(serial)
     .bind(state)
-    .bind(at)
-    .execute(&mut *conn)
+    .bind(cx.at)
+    .execute(&mut *cx.conn)
     .await?;
     if done.rows_affected() != 1 {
-        return Err(serial_state_error(conn, serial, "reserved or linted").await);
+        return Err(serial_state_error(cx.conn, serial, "reserved or linted").await);
     }
     let org_oid: Option<Option<String>> = sqlx::query_scalar(
         "UPDATE certificates SET status = 'abandoned' \
          WHERE serial = $1 AND status = 'pending' RETURNING org_oid",
     )
     .bind(serial)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(&mut *cx.conn)
     .await?;
-    insert_audit(
-        conn,
-        Audit {
-            at,
-            actor,
-            action: "serial.abandon",
-            ca_id: Some(ca_id),
-            serial: Some(serial),
-            org_oid: org_oid.flatten().as_deref(),
-        },
+    cx.audit(
+        "serial.abandon",
+        Some(ca_id),
+        Some(serial),
+        org_oid.flatten().as_deref(),
         &json!({ "reason": reason, "previous_state": state }),
-    )
-    .await
+    );
+    Ok(())
 }
 
-async fn abandon_stale_serials(
-    conn: &mut AnyConnection,
-    older_than: i64,
-    actor: &str,
-    at: i64,
-) -> Result<u64> {
+async fn abandon_stale_serials(cx: &mut Ctx<'_>, older_than: i64) -> Result<u64> {
     let rows = sqlx::query(
         "SELECT serial, state, ca_id FROM serials \
          WHERE state IN ('reserved', 'linted') AND reserved_at < $1 ORDER BY reserved_at, serial",
     )
     .bind(older_than)
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut *cx.conn)
     .await?;
     let reason = format!("stale: reserved before {older_than} and never completed");
     let mut count = 0;
@@ -727,24 +660,18 @@ async fn abandon_stale_serials(
         let serial: String = row.try_get("serial")?;
         let state: String = row.try_get("state")?;
         let ca_id: String = row.try_get("ca_id")?;
-        abandon_one(conn, &serial, &state, &ca_id, &reason, actor, at).await?;
+        abandon_one(cx, &serial, &state, &ca_id, &reason).await?;
         count += 1;
     }
     Ok(count)
 }
 
-async fn record_revocation(
-    conn: &mut AnyConnection,
-    serial: &str,
-    reason: &str,
-    actor: &str,
-    at: i64,
-) -> Result<()> {
+async fn record_revocation(cx: &mut Ctx<'_>, serial: &str, reason: &str) -> Result<()> {
     let row = sqlx::query(
         "SELECT status, revoked_at, ca_id, org_oid FROM certificates WHERE serial = $1",
     )
     .bind(serial)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(&mut *cx.conn)
     .await?;
     let Some(row) = row else {
         return Err(StoreError::NotFound {
@@ -777,9 +704,9 @@ async fn record_revocation(
          WHERE serial = $1 AND status = 'valid'",
     )
     .bind(serial)
-    .bind(at)
+    .bind(cx.at)
     .bind(reason)
-    .execute(&mut *conn)
+    .execute(&mut *cx.conn)
     .await?;
     if done.rows_affected() != 1 {
         return Err(StoreError::CertificateState {
@@ -788,17 +715,12 @@ async fn record_revocation(
             found: "changed concurrently".to_owned(),
         });
     }
-    insert_audit(
-        conn,
-        Audit {
-            at,
-            actor,
-            action: "certificate.revoke",
-            ca_id: Some(&ca_id),
-            serial: Some(serial),
-            org_oid: org_oid.as_deref(),
-        },
+    cx.audit(
+        "certificate.revoke",
+        Some(&ca_id),
+        Some(serial),
+        org_oid.as_deref(),
         &json!({ "reason": reason }),
-    )
-    .await
+    );
+    Ok(())
 }

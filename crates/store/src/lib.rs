@@ -28,10 +28,16 @@
 //! # Durability and speed
 //!
 //! SQLite runs in WAL mode with `synchronous=FULL`: a call that returned `Ok`
-//! is on disk. All writes go through one writer task that commits every write
-//! queued at that moment in one transaction (group commit, a savepoint per
-//! call, see [`Store::write_stats`]), so many concurrent callers share one
-//! fsync while each call still gets its own result and its own all-or-nothing.
+//! is on disk. All writes go through one writer (a thread with a connection
+//! of its own) that commits every write queued at that moment in one
+//! transaction — group commit — so that many concurrent callers share one
+//! fsync, while each call still gets its own result and its own
+//! all-or-nothing: a call that fails leaves no trace, and its neighbours in
+//! the batch still commit. Within a batch the steps of the issuance cycle are
+//! run as a few multi-row statements; if a call fails in a way that needs
+//! undoing, the batch is run again with a savepoint per call.
+//! [`Store::write_stats`] tells the average batch.
+//!
 //! A write whose caller stops waiting (its future is dropped) may still be
 //! committed. Reads go straight to a connection pool.
 //!
@@ -39,8 +45,10 @@
 //! would see a database of its own.
 
 mod error;
+mod fast;
 mod jobs;
 mod model;
+mod multirow;
 mod read;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -68,10 +76,10 @@ static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Run on every SQLite connection. `synchronous=FULL` makes every commit
 /// durable; WAL lets readers go on while the writer commits.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
      PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;";
 
-/// Pool sizes (the writer keeps one connection of the pool for itself).
+/// Sizes of the readers' pool (the writer has a connection of its own).
 const SQLITE_POOL_SIZE: u32 = 8;
 const POSTGRES_POOL_SIZE: u32 = 10;
 
@@ -287,7 +295,13 @@ impl Store {
             pool.close().await;
             return Err(e.into());
         }
-        let writer = Writer::spawn(pool.clone(), backend);
+        let writer = match Writer::spawn(url, backend) {
+            Ok(writer) => writer,
+            Err(e) => {
+                pool.close().await;
+                return Err(e);
+            }
+        };
         tracing::debug!(%backend, "store opened");
         Ok(Store {
             inner: Arc::new(Inner {

@@ -233,6 +233,262 @@ async fn a_failing_job_does_not_fail_its_neighbours() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conflicting_calls_in_one_batch() {
+    for (backend, store, _guard) in test_stores().await {
+        seed(&store).await;
+        for serial in ["c0", "c1", "c2", "c3"] {
+            store
+                .reserve_serial(serial, "prod-issuing", ACTOR, T0)
+                .await
+                .unwrap();
+        }
+        store
+            .store_issuance_record(&record("c1", None, 1), ACTOR, T0)
+            .await
+            .unwrap();
+
+        let big: Vec<_> = (0..2000).map(|i| org(&format!("1.2.246.98.{i}"))).collect();
+        let busy = {
+            let store = store.clone();
+            tokio::spawn(async move { store.import_organisations(&big, ACTOR, T0).await })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+
+        // Ten callers race for one new serial, and for one taken serial.
+        let mut races = Vec::new();
+        for serial in ["d0", "c0"] {
+            for _ in 0..10 {
+                let store = store.clone();
+                races.push(tokio::spawn(async move {
+                    store
+                        .reserve_serial(serial, "prod-issuing", ACTOR, T0 + 1)
+                        .await
+                }));
+            }
+        }
+        // Two lint passes for one serial, two signatures for another.
+        let lint_twice: Vec<_> = (0..2)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .store_issuance_record(&record("c2", None, 2), ACTOR, T0 + 1)
+                        .await
+                })
+            })
+            .collect();
+        let sign_twice: Vec<_> = (0..2)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(
+                    async move { store.store_certificate("c1", &[i], ACTOR, T0 + 1).await },
+                )
+            })
+            .collect();
+        // Steps that fail on their own: signing a merely reserved serial, and
+        // abandoning an unknown one.
+        let early = {
+            let store = store.clone();
+            tokio::spawn(async move { store.store_certificate("c3", b"x", ACTOR, T0 + 1).await })
+        };
+        let unknown = {
+            let store = store.clone();
+            tokio::spawn(async move { store.abandon_serial("9999", "x", ACTOR, T0 + 1).await })
+        };
+
+        let mut won = [0, 0];
+        for (i, race) in races.into_iter().enumerate() {
+            match within(race).await.unwrap() {
+                Ok(()) => won[i / 10] += 1,
+                Err(StoreError::DuplicateSerial { .. }) => {}
+                Err(e) => panic!("{backend}: {e}"),
+            }
+        }
+        assert_eq!(
+            won,
+            [1, 0],
+            "{backend}: exactly one caller gets a new serial"
+        );
+        for calls in [lint_twice, sign_twice] {
+            let mut ok = 0;
+            for call in calls {
+                match within(call).await.unwrap() {
+                    Ok(()) => ok += 1,
+                    Err(StoreError::SerialState { .. }) => {}
+                    Err(e) => panic!("{backend}: {e}"),
+                }
+            }
+            assert_eq!(ok, 1, "{backend}");
+        }
+        assert!(matches!(
+            within(early).await.unwrap(),
+            Err(StoreError::SerialState { .. })
+        ));
+        assert!(matches!(
+            within(unknown).await.unwrap(),
+            Err(StoreError::NotFound { what: "serial", .. })
+        ));
+        within(busy).await.unwrap().unwrap();
+
+        let count = |action: &'static str, serial: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .audit_events(Some(serial))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|e| e.action == action)
+                    .count()
+            }
+        };
+        assert_eq!(count("serial.reserve", "d0").await, 1, "{backend}");
+        assert_eq!(count("serial.reserve", "c0").await, 1, "{backend}");
+        assert_eq!(count("certificate.lint_pass", "c2").await, 1, "{backend}");
+        assert_eq!(count("certificate.issue", "c1").await, 1, "{backend}");
+        assert_eq!(count("certificate.issue", "c3").await, 0, "{backend}");
+        let signed = store.certificate("c1").await.unwrap().unwrap();
+        assert_eq!(signed.status, "valid");
+        assert_eq!(signed.der.as_ref().map(Vec::len), Some(1));
+        assert_eq!(store.count_certificates().await.unwrap(), 1, "{backend}");
+        assert_eq!(
+            store.certificate("c2").await.unwrap().unwrap().status,
+            "pending"
+        );
+    }
+}
+
+/// Failures the grouped fast path answers without falling back to savepoints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_inside_the_grouped_steps() {
+    for (backend, store, guard) in test_stores().await {
+        seed(&store).await;
+        for serial in ["c0", "c1", "c2", "c3"] {
+            store
+                .reserve_serial(serial, "prod-issuing", ACTOR, T0)
+                .await
+                .unwrap();
+        }
+        store
+            .store_issuance_record(&record("c1", None, 1), ACTOR, T0)
+            .await
+            .unwrap();
+
+        let big: Vec<_> = (0..2000).map(|i| org(&format!("1.2.246.97.{i}"))).collect();
+        let busy = {
+            let store = store.clone();
+            tokio::spawn(async move { store.import_organisations(&big, ACTOR, T0).await })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+
+        let mut calls = Vec::new();
+        for serial in ["d0", "c0", "d1"] {
+            for _ in 0..5 {
+                let store = store.clone();
+                calls.push((
+                    format!("reserve {serial}"),
+                    tokio::spawn(async move {
+                        store
+                            .reserve_serial(serial, "prod-issuing", ACTOR, T0 + 1)
+                            .await
+                    }),
+                ));
+            }
+        }
+        for (serial, what) in [
+            ("c2", "lint"),
+            ("77", "lint"),
+            ("c1", "sign"),
+            ("c3", "sign"),
+            ("78", "sign"),
+        ] {
+            let store = store.clone();
+            calls.push((
+                format!("{what} {serial}"),
+                tokio::spawn(async move {
+                    if what == "lint" {
+                        store
+                            .store_issuance_record(&record(serial, None, 5), ACTOR, T0 + 1)
+                            .await
+                    } else {
+                        store.store_certificate(serial, b"der", ACTOR, T0 + 1).await
+                    }
+                }),
+            ));
+        }
+        let mut outcomes = std::collections::BTreeMap::<String, Vec<String>>::new();
+        for (name, call) in calls {
+            let outcome = match within(call).await.unwrap() {
+                Ok(()) => "ok".to_owned(),
+                Err(StoreError::DuplicateSerial { .. }) => "duplicate".to_owned(),
+                Err(StoreError::SerialState { found, .. }) => format!("state {found}"),
+                Err(StoreError::NotFound { what, .. }) => format!("no {what}"),
+                Err(e) => panic!("{backend} {name}: {e}"),
+            };
+            outcomes.entry(name).or_default().push(outcome);
+        }
+        within(busy).await.unwrap().unwrap();
+        for outcome in outcomes.values_mut() {
+            outcome.sort();
+        }
+        let expect = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            outcomes["reserve d0"],
+            expect(&["duplicate", "duplicate", "duplicate", "duplicate", "ok"]),
+            "{backend}"
+        );
+        assert_eq!(
+            outcomes["reserve d1"],
+            expect(&["duplicate", "duplicate", "duplicate", "duplicate", "ok"]),
+            "{backend}"
+        );
+        assert_eq!(
+            outcomes["reserve c0"],
+            expect(&["duplicate"; 5]),
+            "{backend}"
+        );
+        assert_eq!(outcomes["lint c2"], expect(&["ok"]), "{backend}");
+        assert_eq!(outcomes["lint 77"], expect(&["no serial"]), "{backend}");
+        assert_eq!(outcomes["sign c1"], expect(&["ok"]), "{backend}");
+        assert_eq!(
+            outcomes["sign c3"],
+            expect(&["state reserved"]),
+            "{backend}"
+        );
+        assert_eq!(outcomes["sign 78"], expect(&["no serial"]), "{backend}");
+        store.close().await;
+
+        // Durable, and nothing of the refused calls was written.
+        let store = Store::open(guard.url()).await.unwrap();
+        let events = store.audit_events(None).await.unwrap();
+        let count = |action: &str, serial: &str| {
+            events
+                .iter()
+                .filter(|e| e.action == action && e.serial.as_deref() == Some(serial))
+                .count()
+        };
+        assert_eq!(count("serial.reserve", "d0"), 1, "{backend}");
+        assert_eq!(count("serial.reserve", "d1"), 1, "{backend}");
+        assert_eq!(count("serial.reserve", "c0"), 1, "{backend}");
+        assert_eq!(count("certificate.lint_pass", "c2"), 1, "{backend}");
+        assert_eq!(count("certificate.issue", "c1"), 1, "{backend}");
+        assert_eq!(count("certificate.issue", "c3"), 0, "{backend}");
+        assert_eq!(store.count_certificates().await.unwrap(), 1, "{backend}");
+        assert_eq!(
+            store
+                .certificate("c1")
+                .await
+                .unwrap()
+                .unwrap()
+                .der
+                .as_deref(),
+            Some(&b"der"[..])
+        );
+        store.close().await;
+    }
+}
+
 #[tokio::test]
 async fn writes_after_close_fail_instead_of_hanging() {
     for (backend, store, _guard) in test_stores().await {

@@ -51,11 +51,14 @@ pub fn hierarchy() -> Vec<CaRow> {
 
 /// A store with the hierarchy and one organisation, `1.2.246.10.1`.
 pub async fn seed(store: &Store) {
-    store.insert_cas(&hierarchy(), ACTOR, T0).await.unwrap();
+    store
+        .insert_cas(&hierarchy(), ACTOR, T0)
+        .await
+        .expect("the test hierarchy is inserted");
     store
         .import_organisations(&[org("1.2.246.10.1")], ACTOR, T0)
         .await
-        .unwrap();
+        .expect("the test organisation is imported");
 }
 
 pub fn spki(n: u64) -> String {
@@ -87,13 +90,13 @@ pub async fn issue(store: &Store, serial: &str, org_oid: Option<&str>, key: u64,
     store
         .reserve_serial(serial, "prod-issuing", ACTOR, at)
         .await
-        .unwrap();
+        .expect("reserve_serial");
     store
         .store_issuance_record(&record(serial, org_oid, key), ACTOR, at)
         .await
-        .unwrap();
+        .expect("store_issuance_record");
     store
         .store_certificate(serial, &der_for(serial), ACTOR, at)
         .await
-        .unwrap();
+        .expect("store_certificate");
 }
