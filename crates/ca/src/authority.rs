@@ -311,9 +311,9 @@ impl Authority {
 
         // Step 4: a fresh serial, durable before anything is built on it.
         let t = Instant::now();
-        let serial_bytes = new_serial(self.ceremony.serial_prefix)?;
-        let serial = serial_hex(&serial_bytes);
         let now = now_unix();
+        let serial_bytes = new_serial(self.ceremony.serial_prefix, now)?;
+        let serial = serial_hex(&serial_bytes);
         self.store
             .reserve_serial(&serial, &ca.row.id, &req.actor, now)
             .await?;

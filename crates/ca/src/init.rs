@@ -200,7 +200,7 @@ fn sign_ca_cert(
 ) -> Result<Vec<u8>, CaError> {
     let alg = issuer_key.signature_algorithm();
     let tbs = encode_tbs(&TbsParams {
-        serial: new_serial(serial_prefix)?,
+        serial: new_serial(serial_prefix, not_before)?,
         signature: alg,
         issuer: issuer.clone(),
         not_before,
