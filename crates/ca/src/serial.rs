@@ -35,7 +35,10 @@ mod tests {
         assert_eq!(a[0], 7);
         assert_eq!(a[1..5], 1_800_000_000u32.to_be_bytes());
         assert_ne!(a[5..], b[5..], "88 random bits differ");
-        assert!(new_serial(7, 1_800_000_001).unwrap() > a, "later serials sort later");
+        assert!(
+            new_serial(7, 1_800_000_001).unwrap() > a,
+            "later serials sort later"
+        );
         assert_eq!(new_serial(200, 0).unwrap()[0], 127);
     }
 }

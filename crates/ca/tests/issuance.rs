@@ -1,6 +1,7 @@
 //! The issuance cycle end to end on real databases (SQLite and, when
 //! CAREPKI_TEST_PG_URL is set, PostgreSQL): ceremony, issue, audit trail, refusals
 //! that leave nothing stored.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a panic is a failed test
 
 use carepki_ca::authority::now_unix;
 use carepki_ca::init::{InitOptions, prepare, run_ceremony};

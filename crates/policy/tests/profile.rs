@@ -1,5 +1,6 @@
 //! Requests checked against the profiles of DOMAIN.md, and the profile lints over
 //! to-be-signed certificates.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a panic is a failed test
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeySize, PrivateDecryptingKey};

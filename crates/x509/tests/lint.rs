@@ -1,5 +1,6 @@
 //! The RFC 5280 lints fire on the faults they name and stay quiet on a good
 //! certificate; CSR parsing accepts the keys CarePKI accepts and names the rest.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a panic is a failed test
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
