@@ -4,12 +4,13 @@
 //!    organisation, CSR, names, validity.
 //! 2. The CA verifies the CSR (proof of possession), loads the organisation from the
 //!    register and checks the request against the profile itself; it trusts no caller.
-//! 3. It refuses a public key already bound to a revoked certificate, to another
-//!    organisation's certificate, or to a CA.
+//! 3. It refuses a CA's own public key.
 //! 4. It reserves a fresh serial durably.
 //! 5. It builds the to-be-signed certificate and lints it (RFC 5280 rules, then the
 //!    profile's); a finding abandons the serial and nothing is signed.
-//! 6. It stores the linted record, signs it exactly once, and stores the certificate.
+//! 6. It stores the linted record (the store refuses, in the same transaction, a key
+//!    already bound to a revoked certificate or to another organisation's), signs it
+//!    exactly once, and stores the certificate.
 //!    Each store step commits with its audit event. Any failure after step 4 abandons
 //!    the serial; a serial is never signed twice.
 
@@ -22,7 +23,7 @@ use carepki_policy::hierarchy::{ca_id, parse_ca_id};
 use carepki_policy::org::{LocalisedName, Organisation, Sector};
 use carepki_policy::profile::{Approved, CertRequest, IssuingCa, check_request, lint_profile};
 use carepki_policy::{CaRole, Ceremony, Hierarchy, ProfileId};
-use carepki_store::{CaRow, IssuanceRecord, NewAuditEvent, OrganisationRow, Store};
+use carepki_store::{CaRow, IssuanceRecord, NewAuditEvent, OrganisationRow, Store, StoreError};
 use carepki_x509::cert::{TbsParams, assemble, certificate_pem, encode_tbs, serial_hex};
 use carepki_x509::csr::{VerifiedCsr, parse_and_verify};
 use carepki_x509::ext;
@@ -378,8 +379,8 @@ impl Authority {
             },
             &self.ceremony,
         )?;
-        // Step 3: a key belongs to one organisation and never outlives a revocation.
-        self.check_key_reuse(&approved.key, &org.oid).await?;
+        // Step 3: a CA's key is never a subscriber's.
+        self.check_not_a_ca_key(&approved.key)?;
         let signer = self.signer(&ca.row.id)?;
         times.checks += t.elapsed();
         Ok((ca, approved, signer))
@@ -445,7 +446,16 @@ impl Authority {
         };
         self.store
             .store_issuance_record(&record, &req.actor, now)
-            .await?;
+            .await
+            .map_err(|e| match e {
+                StoreError::KeyInUse { serial, revoked: true } => CaError::KeyReused(format!(
+                    "this public key belongs to revoked certificate {serial}; a key is never certified again after a revocation; generate a new key pair"
+                )),
+                StoreError::KeyInUse { serial, revoked: false } => CaError::KeyReused(format!(
+                    "this public key is already certified for another organisation (certificate {serial}); generate a new key pair"
+                )),
+                other => CaError::Store(other),
+            })?;
         times.store_record += t.elapsed();
 
         let t = Instant::now();
@@ -541,26 +551,15 @@ impl Authority {
             .ok_or_else(|| CaError::WrongCa(format!("CA {want} is missing from the database")))
     }
 
-    async fn check_key_reuse(&self, key: &PublicKey, org_oid: &str) -> Result<(), CaError> {
+    /// A CA's own key is never certified for a subscriber. Whether the key is bound to
+    /// a revoked certificate or another organisation's is decided atomically when the
+    /// issuance record is stored (`Store::store_issuance_record`).
+    fn check_not_a_ca_key(&self, key: &PublicKey) -> Result<(), CaError> {
         let hash = key.spki_sha256_hex();
         if self.cas.values().any(|ca| ca.spki_sha256 == hash) {
             return Err(CaError::KeyReused(
                 "the request carries a CA's public key; generate a new key pair".into(),
             ));
-        }
-        for used in self.store.key_uses(&hash).await? {
-            if used.status == "revoked" {
-                return Err(CaError::KeyReused(format!(
-                    "this public key belongs to revoked certificate {}; a key is never certified again after a revocation; generate a new key pair",
-                    used.serial
-                )));
-            }
-            if used.org_oid.as_deref() != Some(org_oid) {
-                return Err(CaError::KeyReused(format!(
-                    "this public key is already certified for another organisation (certificate {}); generate a new key pair",
-                    used.serial
-                )));
-            }
         }
         Ok(())
     }

@@ -85,6 +85,21 @@ pub enum StoreError {
         since: i64,
     },
 
+    /// The public key of a new certificate is already bound to a revoked
+    /// certificate or to another organisation's certificate: a key belongs to one
+    /// organisation and is never certified again after a revocation.
+    #[error(
+        "this public key belongs to {} certificate {serial}",
+        if *.revoked { "revoked" } else { "another organisation's" }
+    )]
+    KeyInUse {
+        /// The certificate that holds the key.
+        serial: String,
+        /// Whether that certificate is revoked (otherwise it belongs to another
+        /// organisation).
+        revoked: bool,
+    },
+
     /// A record the operation needs does not exist.
     #[error("{what} {key} not found")]
     NotFound {

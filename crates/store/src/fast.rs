@@ -19,6 +19,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::error::{Result, StoreError};
 use crate::jobs::{self, AuditRow, Job, Output};
+use crate::model::IssuanceRecord;
 use crate::multirow::{MultiRow, chunks};
 
 /// Why the fast path gave up (for the log).
@@ -47,6 +48,14 @@ static RESERVE: MultiRow = MultiRow::new(
     "({0}, {1}, {2})",
     3,
     ") AS v WHERE v.column1 IS NOT NULL ON CONFLICT (serial) DO NOTHING RETURNING serial",
+);
+
+static KEY_HOLDERS: MultiRow = MultiRow::new(
+    "SELECT spki_sha256, serial, org_oid, status FROM certificates \
+     WHERE status IN ('pending', 'valid', 'revoked') AND spki_sha256 IN (",
+    "{0}",
+    1,
+    ")",
 );
 
 static LINT_SERIALS: MultiRow = MultiRow::new(
@@ -211,6 +220,10 @@ async fn lint(
         jobs.push((index, rec, actor, *at));
     }
     distinct(jobs.iter().map(|(_, rec, _, _)| rec.serial.as_str()))?;
+    // Two new certificates for one key in a batch: the job-by-job path decides them
+    // in order.
+    distinct(jobs.iter().map(|(_, rec, _, _)| rec.spki_sha256.as_str()))?;
+    let jobs = refuse_key_conflicts(conn, jobs, results).await?;
 
     let mut linted = HashSet::new();
     for chunk in chunks(&jobs) {
@@ -289,6 +302,53 @@ async fn lint(
         results[index] = Some(Ok(Output::Unit));
     }
     Ok(())
+}
+
+/// Refuses the jobs whose key is bound to a revoked certificate or another
+/// organisation's (as [`jobs::key_conflict`] does one by one); returns the rest.
+async fn refuse_key_conflicts<'a>(
+    conn: &mut AnyConnection,
+    jobs: Vec<(usize, &'a IssuanceRecord, &'a String, i64)>,
+    results: &mut [Option<Result<Output>>],
+) -> std::result::Result<Vec<(usize, &'a IssuanceRecord, &'a String, i64)>, GiveUp> {
+    // spki → (serial, org_oid, status) of the certificates holding it.
+    let mut holders: HashMap<String, Vec<(String, Option<String>, String)>> = HashMap::new();
+    for chunk in chunks(&jobs) {
+        let mut query = sqlx::query(AssertSqlSafe(KEY_HOLDERS.sql(chunk.len())));
+        for (_, rec, _, _) in chunk {
+            query = query.bind(rec.spki_sha256.as_str());
+        }
+        for _ in 0..KEY_HOLDERS.padding(chunk.len()) {
+            query = query.bind(NO_TEXT);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            holders.entry(row.try_get(0)?).or_default().push((
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+            ));
+        }
+    }
+    let mut ok = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let (index, rec, _, _) = job;
+        let conflict = holders.get(&rec.spki_sha256).and_then(|held| {
+            let others = || held.iter().filter(|(serial, _, _)| *serial != rec.serial);
+            let revoked = others().find(|(_, _, status)| status == "revoked");
+            let foreign = others().find(|(_, org, _)| org.as_deref() != rec.org_oid.as_deref());
+            revoked.map(|h| (h, true)).or(foreign.map(|h| (h, false)))
+        });
+        match conflict {
+            Some(((serial, _, _), revoked)) => {
+                results[index] = Some(Err(StoreError::KeyInUse {
+                    serial: serial.clone(),
+                    revoked,
+                }));
+            }
+            None => ok.push(job),
+        }
+    }
+    Ok(ok)
 }
 
 async fn issue(

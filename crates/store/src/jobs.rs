@@ -489,6 +489,16 @@ pub(crate) async fn lint_failure(conn: &mut AnyConnection, rec: &IssuanceRecord)
 }
 
 async fn store_issuance_record(cx: &mut Ctx<'_>, rec: &IssuanceRecord) -> Result<()> {
+    if let Some(conflict) = key_conflict(
+        cx.conn,
+        &rec.serial,
+        &rec.spki_sha256,
+        rec.org_oid.as_deref(),
+    )
+    .await?
+    {
+        return Err(conflict);
+    }
     let done = sqlx::query(
         "UPDATE serials SET state = 'linted', updated_at = $3 \
          WHERE serial = $1 AND ca_id = $2 AND state = 'reserved'",
@@ -540,6 +550,39 @@ async fn store_issuance_record(cx: &mut Ctx<'_>, rec: &IssuanceRecord) -> Result
         &details,
     );
     Ok(())
+}
+
+/// Whether a key may not be bound to new certificate `serial` of `org_oid`: another
+/// pending, valid or revoked certificate holds it and is revoked or another
+/// organisation's.
+/// Checked in the writer's transaction, so two requests cannot both pass.
+pub(crate) async fn key_conflict(
+    conn: &mut AnyConnection,
+    serial: &str,
+    spki_sha256: &str,
+    org_oid: Option<&str>,
+) -> Result<Option<StoreError>> {
+    let row = sqlx::query(
+        "SELECT serial, status FROM certificates WHERE spki_sha256 = $1 AND serial <> $3 \
+         AND status IN ('pending', 'valid', 'revoked') \
+         AND (status = 'revoked' OR org_oid <> $2 OR (org_oid IS NULL) <> ($2 IS NULL)) \
+         ORDER BY CASE status WHEN 'revoked' THEN 0 ELSE 1 END LIMIT 1",
+    )
+    .bind(spki_sha256)
+    .bind(org_oid)
+    .bind(serial)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(row) => {
+            let status: String = row.try_get(1)?;
+            Some(StoreError::KeyInUse {
+                serial: row.try_get(0)?,
+                revoked: status == "revoked",
+            })
+        }
+        None => None,
+    })
 }
 
 async fn store_certificate(cx: &mut Ctx<'_>, serial: &str, der: &[u8]) -> Result<()> {
