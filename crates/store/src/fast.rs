@@ -51,8 +51,9 @@ static RESERVE: MultiRow = MultiRow::new(
 );
 
 static KEY_HOLDERS: MultiRow = MultiRow::new(
-    "SELECT spki_sha256, serial, org_oid, status FROM certificates \
-     WHERE status IN ('pending', 'valid', 'revoked') AND spki_sha256 IN (",
+    // Only the key's index in the WHERE clause: with the status there too, SQLite may
+    // scan the status index instead (statuses are filtered below).
+    "SELECT spki_sha256, serial, org_oid, status FROM certificates WHERE spki_sha256 IN (",
     "{0}",
     1,
     ")",
@@ -153,7 +154,7 @@ async fn reserve(
     }
     let mut inserted = HashSet::new();
     for chunk in chunks(&todo) {
-        let mut query = sqlx::query(AssertSqlSafe(RESERVE.sql(chunk.len())));
+        let mut query = sqlx::query(AssertSqlSafe(RESERVE.sql_for(conn, chunk.len())));
         for (_, serial, ca_id, _, at) in chunk {
             query = query.bind(serial.as_str()).bind(ca_id.as_str()).bind(*at);
         }
@@ -227,7 +228,7 @@ async fn lint(
 
     let mut linted = HashSet::new();
     for chunk in chunks(&jobs) {
-        let mut query = sqlx::query(AssertSqlSafe(LINT_SERIALS.sql(chunk.len())));
+        let mut query = sqlx::query(AssertSqlSafe(LINT_SERIALS.sql_for(conn, chunk.len())));
         for (_, rec, _, at) in chunk {
             query = query
                 .bind(rec.serial.as_str())
@@ -250,7 +251,9 @@ async fn lint(
         }
     }
     for chunk in chunks(&ok) {
-        let mut query = sqlx::query(AssertSqlSafe(INSERT_CERTIFICATES.sql(chunk.len())));
+        let mut query = sqlx::query(AssertSqlSafe(
+            INSERT_CERTIFICATES.sql_for(conn, chunk.len()),
+        ));
         for (_, rec, _, at) in chunk {
             query = query
                 .bind(rec.serial.as_str())
@@ -314,7 +317,7 @@ async fn refuse_key_conflicts<'a>(
     // spki → (serial, org_oid, status) of the certificates holding it.
     let mut holders: HashMap<String, Vec<(String, Option<String>, String)>> = HashMap::new();
     for chunk in chunks(&jobs) {
-        let mut query = sqlx::query(AssertSqlSafe(KEY_HOLDERS.sql(chunk.len())));
+        let mut query = sqlx::query(AssertSqlSafe(KEY_HOLDERS.sql_for(conn, chunk.len())));
         for (_, rec, _, _) in chunk {
             query = query.bind(rec.spki_sha256.as_str());
         }
@@ -322,10 +325,14 @@ async fn refuse_key_conflicts<'a>(
             query = query.bind(NO_TEXT);
         }
         for row in query.fetch_all(&mut *conn).await? {
+            let status: String = row.try_get(3)?;
+            if !matches!(status.as_str(), "pending" | "valid" | "revoked") {
+                continue;
+            }
             holders.entry(row.try_get(0)?).or_default().push((
                 row.try_get(1)?,
                 row.try_get(2)?,
-                row.try_get(3)?,
+                status,
             ));
         }
     }
@@ -375,7 +382,7 @@ async fn issue(
 
     let mut issued = HashSet::new();
     for chunk in chunks(&jobs) {
-        let mut query = sqlx::query(AssertSqlSafe(ISSUE_SERIALS.sql(chunk.len())));
+        let mut query = sqlx::query(AssertSqlSafe(ISSUE_SERIALS.sql_for(conn, chunk.len())));
         for (_, serial, _, _, at) in chunk {
             query = query.bind(serial.as_str()).bind(*at);
         }
@@ -398,7 +405,7 @@ async fn issue(
     // serial -> (ca_id, org_oid) of the certificates that were signed.
     let mut signed = HashMap::new();
     for chunk in chunks(&ok) {
-        let mut query = sqlx::query(AssertSqlSafe(ISSUE_CERTIFICATES.sql(chunk.len())));
+        let mut query = sqlx::query(AssertSqlSafe(ISSUE_CERTIFICATES.sql_for(conn, chunk.len())));
         for (_, serial, der, _, at) in chunk {
             query = query.bind(serial.as_str()).bind(der.as_slice()).bind(*at);
         }

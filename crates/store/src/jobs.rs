@@ -209,7 +209,7 @@ static INSERT_AUDITS: MultiRow = MultiRow::new(
 /// Inserts `rows` into the audit log, in order.
 pub(crate) async fn insert_audits(conn: &mut AnyConnection, rows: &[AuditRow]) -> Result<()> {
     for chunk in chunks(rows) {
-        let mut query = sqlx::query(AssertSqlSafe(INSERT_AUDITS.sql(chunk.len())));
+        let mut query = sqlx::query(AssertSqlSafe(INSERT_AUDITS.sql_for(conn, chunk.len())));
         for row in chunk {
             query = query
                 .bind(row.at)
@@ -562,27 +562,35 @@ pub(crate) async fn key_conflict(
     spki_sha256: &str,
     org_oid: Option<&str>,
 ) -> Result<Option<StoreError>> {
-    let row = sqlx::query(
-        "SELECT serial, status FROM certificates WHERE spki_sha256 = $1 AND serial <> $3 \
-         AND status IN ('pending', 'valid', 'revoked') \
-         AND (status = 'revoked' OR org_oid <> $2 OR (org_oid IS NULL) <> ($2 IS NULL)) \
-         ORDER BY CASE status WHEN 'revoked' THEN 0 ELSE 1 END LIMIT 1",
-    )
-    .bind(spki_sha256)
-    .bind(org_oid)
-    .bind(serial)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(match row {
-        Some(row) => {
-            let status: String = row.try_get(1)?;
-            Some(StoreError::KeyInUse {
-                serial: row.try_get(0)?,
-                revoked: status == "revoked",
-            })
+    // Only the key's index in the WHERE clause (see fast::KEY_HOLDERS); the rest is
+    // decided here.
+    let rows =
+        sqlx::query("SELECT serial, org_oid, status FROM certificates WHERE spki_sha256 = $1")
+            .bind(spki_sha256)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut found = None;
+    for row in rows {
+        let holder: String = row.try_get(0)?;
+        let holder_org: Option<String> = row.try_get(1)?;
+        let status: String = row.try_get(2)?;
+        if holder == serial || !matches!(status.as_str(), "pending" | "valid" | "revoked") {
+            continue;
         }
-        None => None,
-    })
+        if status == "revoked" {
+            return Ok(Some(StoreError::KeyInUse {
+                serial: holder,
+                revoked: true,
+            }));
+        }
+        if holder_org.as_deref() != org_oid && found.is_none() {
+            found = Some(StoreError::KeyInUse {
+                serial: holder,
+                revoked: false,
+            });
+        }
+    }
+    Ok(found)
 }
 
 async fn store_certificate(cx: &mut Ctx<'_>, serial: &str, der: &[u8]) -> Result<()> {

@@ -9,6 +9,8 @@
 
 use std::sync::OnceLock;
 
+use sqlx::AnyConnection;
+
 /// The row counts of a multi-row statement. A chunk of rows is sent as the
 /// smallest of these that holds it, padded with rows of NULLs that the
 /// statement ignores; so each group of rows takes one statement.
@@ -38,7 +40,10 @@ pub(crate) struct MultiRow {
     row: &'static str,
     params: usize,
     suffix: &'static str,
-    sql: OnceLock<Vec<String>>,
+    /// Numbered placeholders (`$1`, PostgreSQL and SQLite alike), by size.
+    numbered: OnceLock<Vec<String>>,
+    /// Anonymous placeholders (`?`, SQLite only), by size.
+    anonymous: OnceLock<Vec<String>>,
 }
 
 impl MultiRow {
@@ -53,14 +58,43 @@ impl MultiRow {
             row,
             params,
             suffix,
-            sql: OnceLock::new(),
+            numbered: OnceLock::new(),
+            anonymous: OnceLock::new(),
         }
     }
 
-    /// The statement for `rows` rows (at most [`MAX_ROWS`]); bind
-    /// [`MultiRow::padding`] rows of NULLs after them.
+    /// The statement for `rows` rows (at most [`MAX_ROWS`]) on `conn`'s database;
+    /// bind [`MultiRow::padding`] rows of NULLs after them.
+    ///
+    /// On SQLite the placeholders are anonymous (`?`) where each parameter is used
+    /// once: binding a numbered one makes sqlx look its name up in SQLite's list of
+    /// names, which costs time in proportion to the statement's parameters, so a
+    /// 64-row statement spent most of its binding time there.
+    pub(crate) fn sql_for(&'static self, conn: &AnyConnection, rows: usize) -> &'static str {
+        if conn.backend_name() == "SQLite" && self.uses_each_param_once() {
+            self.pick(&self.anonymous, rows, |_| "?".to_owned())
+        } else {
+            self.sql(rows)
+        }
+    }
+
+    /// The statement for `rows` rows with numbered placeholders (`$1` …), which
+    /// both databases accept.
     pub(crate) fn sql(&'static self, rows: usize) -> &'static str {
-        let all = self.sql.get_or_init(|| {
+        self.pick(&self.numbered, rows, |number| format!("${number}"))
+    }
+
+    fn uses_each_param_once(&self) -> bool {
+        (0..self.params).all(|p| self.row.matches(&format!("{{{p}}}")).count() == 1)
+    }
+
+    fn pick(
+        &'static self,
+        cache: &'static OnceLock<Vec<String>>,
+        rows: usize,
+        placeholder: impl Fn(usize) -> String,
+    ) -> &'static str {
+        let all = cache.get_or_init(|| {
             SIZES
                 .iter()
                 .map(|&rows| {
@@ -72,7 +106,7 @@ impl MultiRow {
                         let mut text = self.row.to_owned();
                         for param in 0..self.params {
                             let number = row * self.params + param + 1;
-                            text = text.replace(&format!("{{{param}}}"), &format!("${number}"));
+                            text = text.replace(&format!("{{{param}}}"), &placeholder(number));
                         }
                         sql.push_str(&text);
                     }
