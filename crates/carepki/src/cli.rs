@@ -182,8 +182,9 @@ pub(crate) enum BenchCommand {
         /// How many certificates.
         #[arg(long, default_value_t = 20_000)]
         n: usize,
-        /// Concurrent issuance tasks.
-        #[arg(long, default_value_t = 128)]
+        /// Concurrent issuance tasks (requests in flight; more of them share each
+        /// durable commit).
+        #[arg(long, default_value_t = 512)]
         concurrency: usize,
         /// The CA key algorithm.
         #[arg(long, value_enum, default_value = "ecdsa-p384")]

@@ -29,7 +29,7 @@ use crate::{Backend, SQLITE_PRAGMAS};
 /// pages (4 MiB), makes the writer copy and fsync the randomly placed index
 /// pages of serial numbers and key hashes far more often than needed. 10,000
 /// pages (about 40 MiB of WAL) gave about a third more write throughput.
-const SQLITE_WRITER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint=10000;";
+const SQLITE_WRITER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint=10000; PRAGMA cache_size=-65536;";
 
 /// Run on the writer's PostgreSQL connection. Its statements look rows up by
 /// primary key, for which a generic plan is as good as any; without this,
