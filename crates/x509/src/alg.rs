@@ -51,30 +51,23 @@ impl SignatureAlgorithm {
         }
     }
 
+    /// Every algorithm CarePKI signs with.
+    pub const ALL: [SignatureAlgorithm; 5] = [
+        Self::EcdsaSha256,
+        Self::EcdsaSha384,
+        Self::RsaPkcs1Sha256,
+        Self::RsaPkcs1Sha384,
+        Self::RsaPkcs1Sha512,
+    ];
+
     /// The algorithm named by an AlgorithmIdentifier, if CarePKI knows it.
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        [
-            Self::EcdsaSha256,
-            Self::EcdsaSha384,
-            Self::RsaPkcs1Sha256,
-            Self::RsaPkcs1Sha384,
-            Self::RsaPkcs1Sha512,
-        ]
-        .into_iter()
-        .find(|a| a.oid() == *oid)
+        Self::ALL.into_iter().find(|a| a.oid() == *oid)
     }
 
     /// The algorithm with this [`name`](Self::name).
     pub fn from_name(name: &str) -> Option<Self> {
-        [
-            Self::EcdsaSha256,
-            Self::EcdsaSha384,
-            Self::RsaPkcs1Sha256,
-            Self::RsaPkcs1Sha384,
-            Self::RsaPkcs1Sha512,
-        ]
-        .into_iter()
-        .find(|a| a.name() == name)
+        Self::ALL.into_iter().find(|a| a.name() == name)
     }
 
     /// Whether this is an ECDSA algorithm.

@@ -191,37 +191,29 @@ pub fn crl_distribution_point(uri: &str) -> Result<Extension, X509Error> {
 
 /// authorityInfoAccess with an OCSP responder and a caIssuers URI, not critical.
 pub fn authority_info_access(ocsp: &str, ca_issuers: &str) -> Result<Extension, X509Error> {
-    encode(
-        &AuthorityInfoAccessSyntax(vec![
-            AccessDescription {
-                access_method: ID_AD_OCSP,
-                access_location: GeneralName::UniformResourceIdentifier(ia5(ocsp, "OCSP URL")?),
-            },
-            AccessDescription {
-                access_method: ID_AD_CA_ISSUERS,
-                access_location: GeneralName::UniformResourceIdentifier(ia5(
-                    ca_issuers,
-                    "CA issuers URL",
-                )?),
-            },
-        ]),
-        false,
-    )
+    access_descriptions(&[
+        (ID_AD_OCSP, ocsp, "OCSP URL"),
+        (ID_AD_CA_ISSUERS, ca_issuers, "CA issuers URL"),
+    ])
 }
 
 /// authorityInfoAccess with a caIssuers URI only (CA certificates, whose status the
 /// issuer's CRL gives), not critical.
 pub fn authority_info_access_issuers_only(ca_issuers: &str) -> Result<Extension, X509Error> {
-    encode(
-        &AuthorityInfoAccessSyntax(vec![AccessDescription {
-            access_method: ID_AD_CA_ISSUERS,
-            access_location: GeneralName::UniformResourceIdentifier(ia5(
-                ca_issuers,
-                "CA issuers URL",
-            )?),
-        }]),
-        false,
-    )
+    access_descriptions(&[(ID_AD_CA_ISSUERS, ca_issuers, "CA issuers URL")])
+}
+
+fn access_descriptions(entries: &[(ObjectIdentifier, &str, &str)]) -> Result<Extension, X509Error> {
+    let descriptions = entries
+        .iter()
+        .map(|&(method, uri, what)| {
+            Ok(AccessDescription {
+                access_method: method,
+                access_location: GeneralName::UniformResourceIdentifier(ia5(uri, what)?),
+            })
+        })
+        .collect::<Result<Vec<_>, X509Error>>()?;
+    encode(&AuthorityInfoAccessSyntax(descriptions), false)
 }
 
 /// subjectKeyIdentifier, not critical.
