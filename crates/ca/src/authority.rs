@@ -21,14 +21,16 @@ use std::time::{Duration, Instant};
 use carepki_keys::{Passphrase, Signer, SoftwareKey};
 use carepki_policy::hierarchy::{ca_id, parse_ca_id};
 use carepki_policy::org::{LocalisedName, Organisation, Sector};
-use carepki_policy::profile::{Approved, CertRequest, IssuingCa, check_request, lint_profile};
+use carepki_policy::profile::{
+    Approved, CertRequest, IssuingCa, check_request, lint_profile_decoded,
+};
 use carepki_policy::{CaRole, Ceremony, Hierarchy, ProfileId};
 use carepki_store::{CaRow, IssuanceRecord, NewAuditEvent, OrganisationRow, Store, StoreError};
 use carepki_x509::cert::{TbsParams, assemble, certificate_pem, encode_tbs, serial_hex};
 use carepki_x509::csr::{VerifiedCsr, parse_and_verify};
 use carepki_x509::ext;
 use carepki_x509::key::key_identifier;
-use carepki_x509::lint::{IssuerFacts, lint_rfc5280};
+use carepki_x509::lint::{Finding, IssuerFacts, lint_rfc5280_decoded};
 use carepki_x509::name::{build_name, display_name};
 use carepki_x509::reexport::x509_cert::name::Name;
 use carepki_x509::{PublicKey, SignatureAlgorithm};
@@ -406,16 +408,23 @@ impl Authority {
         let crl_url = self.ceremony.crl_url(&ca.row.id);
         let ocsp_url = self.ceremony.ocsp_url(&ca.row.id);
         let ca_issuers_url = self.ceremony.ca_issuers_url(&ca.row.id);
-        let mut findings = lint_rfc5280(
-            &tbs,
+        // Both lint groups read the DER as x509-cert's independent decoder sees it.
+        let decoded = carepki_x509::cert::decode_tbs(&tbs).map_err(|e| {
+            CaError::Lint(vec![Finding {
+                rule: "rfc5280.der",
+                message: e.to_string(),
+            }])
+        })?;
+        let mut findings = lint_rfc5280_decoded(
+            &decoded,
             &IssuerFacts {
                 subject_der: &ca.subject_der,
                 key_identifier: &ca.key_identifier,
                 signature_algorithm: ca.signature_algorithm,
             },
         );
-        findings.extend(lint_profile(
-            &tbs,
+        findings.extend(lint_profile_decoded(
+            &decoded,
             approved,
             &IssuingCa {
                 hierarchy: ca.hierarchy,
@@ -428,7 +437,7 @@ impl Authority {
         if !findings.is_empty() {
             return Err(CaError::Lint(findings));
         }
-        let subject = display_name(&build_name(&approved.subject_ref())?);
+        let subject = display_name(decoded.subject());
         times.build_lint += t.elapsed();
 
         // Step 6: store the linted record, sign once, store the certificate.

@@ -388,15 +388,23 @@ pub struct IssuingCa<'a> {
 /// Lint a to-be-signed certificate against the approved request and its profile.
 /// Rule ids are `profile.<...>`; messages cite the DOMAIN.md rule they enforce.
 pub fn lint_profile(tbs_der: &[u8], approved: &Approved, ca: &IssuingCa<'_>) -> Vec<Finding> {
+    match TbsCertificate::from_der(tbs_der) {
+        Ok(tbs) => lint_profile_decoded(&tbs, approved, ca),
+        Err(e) => vec![Finding {
+            rule: "profile.der",
+            message: format!("does not decode: {e}"),
+        }],
+    }
+}
+
+/// [`lint_profile`] over a to-be-signed certificate the caller decoded already.
+pub fn lint_profile_decoded(
+    tbs: &TbsCertificate,
+    approved: &Approved,
+    ca: &IssuingCa<'_>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut f = |rule: &'static str, message: String| out.push(Finding { rule, message });
-    let tbs = match TbsCertificate::from_der(tbs_der) {
-        Ok(t) => t,
-        Err(e) => {
-            f("profile.der", format!("does not decode: {e}"));
-            return out;
-        }
-    };
     let profile = approved.profile;
 
     if ca.hierarchy != profile.hierarchy() || ca.role != profile.issuing_role() {

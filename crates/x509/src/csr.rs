@@ -14,7 +14,7 @@ use der::{Decode, Encode, Sequence};
 use spki::AlgorithmIdentifierRef;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::request::CertReq;
+use x509_cert::request::{CertReq, CertReqInfo};
 
 use crate::key::PublicKey;
 use crate::{KeyAlgorithm, X509Error};
@@ -35,8 +35,9 @@ struct RawCertReq<'a> {
 pub struct VerifiedCsr {
     /// The requester's public key.
     pub public_key: PublicKey,
-    /// The subject the requester asked for, as RFC 4514 text (shown, never copied).
-    pub requested_subject: String,
+    /// The subject the requester asked for (shown with
+    /// [`crate::name::display_name`], never copied).
+    pub requested_subject: x509_cert::name::Name,
     /// dNSName entries of a requested subjectAltName, if any.
     pub requested_dns_names: Vec<String>,
     /// rfc822Name entries of a requested subjectAltName, if any.
@@ -51,10 +52,12 @@ pub fn parse_and_verify(input: &[u8]) -> Result<VerifiedCsr, X509Error> {
     let der = pem_or_der(input)?;
     let raw =
         RawCertReq::from_der(&der).map_err(|e| X509Error::malformed("certificate request", e))?;
-    let req =
-        CertReq::from_der(&der).map_err(|e| X509Error::malformed("certificate request", e))?;
-    let spki_der = req
+    // One decode of the contents, from the signed bytes themselves.
+    let info: CertReqInfo = raw
         .info
+        .decode_as()
+        .map_err(|e| X509Error::malformed("certificate request", e))?;
+    let spki_der = info
         .public_key
         .to_der()
         .map_err(|e| X509Error::encode("public key", e))?;
@@ -75,10 +78,10 @@ pub fn parse_and_verify(input: &[u8]) -> Result<VerifiedCsr, X509Error> {
         .verify(&message, sig)
         .map_err(|_| X509Error::BadSignature)?;
 
-    let (requested_dns_names, requested_emails) = requested_names(&req)?;
+    let (requested_dns_names, requested_emails) = requested_names(&info)?;
     Ok(VerifiedCsr {
         public_key,
-        requested_subject: req.info.subject.to_string(),
+        requested_subject: info.subject,
         requested_dns_names,
         requested_emails,
         signature_algorithm,
@@ -162,10 +165,10 @@ fn verifier(
     })
 }
 
-fn requested_names(req: &CertReq) -> Result<(Vec<String>, Vec<String>), X509Error> {
+fn requested_names(info: &CertReqInfo) -> Result<(Vec<String>, Vec<String>), X509Error> {
     let mut dns = Vec::new();
     let mut emails = Vec::new();
-    for attr in req.info.attributes.iter() {
+    for attr in info.attributes.iter() {
         if attr.oid != EXTENSION_REQUEST {
             continue;
         }

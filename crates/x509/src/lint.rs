@@ -52,18 +52,19 @@ pub struct IssuerFacts<'a> {
 /// Run every RFC 5280 rule over a to-be-signed certificate. An empty result means it
 /// may be signed.
 pub fn lint_rfc5280(tbs_der: &[u8], issuer: &IssuerFacts<'_>) -> Vec<Finding> {
+    match TbsCertificate::from_der(tbs_der) {
+        Ok(tbs) => lint_rfc5280_decoded(&tbs, issuer),
+        Err(e) => vec![Finding {
+            rule: "rfc5280.der",
+            message: format!("the to-be-signed certificate does not decode: {e}"),
+        }],
+    }
+}
+
+/// [`lint_rfc5280`] over a to-be-signed certificate the caller decoded already (the
+/// CA decodes once for both lint groups).
+pub fn lint_rfc5280_decoded(tbs: &TbsCertificate, issuer: &IssuerFacts<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    let tbs = match TbsCertificate::from_der(tbs_der) {
-        Ok(t) => t,
-        Err(e) => {
-            push(
-                &mut out,
-                "rfc5280.der",
-                format!("the to-be-signed certificate does not decode: {e}"),
-            );
-            return out;
-        }
-    };
     let mut f = |rule: &'static str, message: String| push(&mut out, rule, message);
 
     if tbs.version() != Version::V3 {
