@@ -14,8 +14,8 @@
 //!    Each store step commits with its audit event. Any failure after step 4 abandons
 //!    the serial; a serial is never signed twice.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use carepki_keys::{Passphrase, Signer, SoftwareKey};
@@ -168,6 +168,9 @@ pub struct Authority {
     passphrase: Passphrase,
     cas: BTreeMap<String, LoadedCa>,
     signers: Mutex<BTreeMap<String, Arc<dyn Signer>>>,
+    /// Organisations by OID with their register version. Never stale in effect: the
+    /// store refuses a record built from an old version (`OrganisationChanged`).
+    organisations: RwLock<HashMap<String, (Organisation, i64)>>,
     root_ids: BTreeMap<Hierarchy, String>,
 }
 
@@ -216,6 +219,7 @@ impl Authority {
             passphrase,
             cas,
             signers: Mutex::new(BTreeMap::new()),
+            organisations: RwLock::new(HashMap::new()),
             root_ids,
         })
     }
@@ -283,12 +287,30 @@ impl Authority {
     }
 
     /// [`Authority::issue`], adding the time of each step to `times`.
+    ///
+    /// The organisation record comes from a cache; the store refuses a record built
+    /// from one that changed meanwhile, and then the cycle runs once more, from the
+    /// current record and with a new serial.
     pub async fn issue_timed(
         &self,
         req: &IssueRequest,
         times: &mut StepTimes,
     ) -> Result<Issued, CaError> {
-        let (ca, approved, signer) = match self.check(req, times).await {
+        match self.issue_once(req, times).await {
+            Err(CaError::OrganisationChanged(oid)) => {
+                tracing::info!(%oid, "organisation changed during issuance; issuing again");
+                self.issue_once(req, times).await
+            }
+            other => other,
+        }
+    }
+
+    async fn issue_once(
+        &self,
+        req: &IssueRequest,
+        times: &mut StepTimes,
+    ) -> Result<Issued, CaError> {
+        let (ca, approved, signer, org_version) = match self.check(req, times).await {
             Ok(checked) => checked,
             Err(e) => {
                 // A refusal stores nothing but its audit event.
@@ -328,6 +350,7 @@ impl Authority {
                 ca,
                 &approved,
                 &*signer,
+                org_version,
                 serial_bytes,
                 &serial,
                 now,
@@ -355,7 +378,7 @@ impl Authority {
         &self,
         req: &IssueRequest,
         times: &mut StepTimes,
-    ) -> Result<(&LoadedCa, Approved, Arc<dyn Signer>), CaError> {
+    ) -> Result<(&LoadedCa, Approved, Arc<dyn Signer>, i64), CaError> {
         // Step 2: proof of possession, then the register and the profile.
         let t = Instant::now();
         let csr: VerifiedCsr = parse_and_verify(&req.csr).map_err(CaError::Csr)?;
@@ -363,29 +386,38 @@ impl Authority {
 
         let t = Instant::now();
         let ca = self.issuing_ca(req.profile, req.ca.as_deref())?;
-        let org_row = self
-            .store
-            .organisation(&req.org_oid)
-            .await?
-            .ok_or_else(|| CaError::UnknownOrganisation(req.org_oid.clone()))?;
-        let org = organisation_from_row(&org_row);
-        let approved = check_request(
-            &CertRequest {
-                profile: req.profile,
-                organisation: &org,
-                common_name: req.common_name.clone(),
-                dns_names: req.dns_names.clone(),
-                emails: req.emails.clone(),
-                days: req.days,
-                key: csr.public_key.clone(),
-            },
-            &self.ceremony,
-        )?;
+        let check = |org: &Organisation| {
+            check_request(
+                &CertRequest {
+                    profile: req.profile,
+                    organisation: org,
+                    common_name: req.common_name.clone(),
+                    dns_names: req.dns_names.clone(),
+                    emails: req.emails.clone(),
+                    days: req.days,
+                    key: csr.public_key.clone(),
+                },
+                &self.ceremony,
+            )
+        };
+        let (org, mut org_version, cached) = self.organisation(&req.org_oid).await?;
+        let approved = match check(&org) {
+            Ok(approved) => approved,
+            // A refusal is always judged against the current record: the cached one
+            // may predate a domain the organisation has just registered.
+            Err(_) if cached => {
+                self.forget_organisation(&req.org_oid);
+                let (org, version, _) = self.organisation(&req.org_oid).await?;
+                org_version = version;
+                check(&org)?
+            }
+            Err(e) => return Err(e.into()),
+        };
         // Step 3: a CA's key is never a subscriber's.
         self.check_not_a_ca_key(&approved.key)?;
         let signer = self.signer(&ca.row.id)?;
         times.checks += t.elapsed();
-        Ok((ca, approved, signer))
+        Ok((ca, approved, signer, org_version))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -395,6 +427,7 @@ impl Authority {
         ca: &LoadedCa,
         approved: &Approved,
         signer: &dyn Signer,
+        org_version: i64,
         serial_bytes: Vec<u8>,
         serial: &str,
         now: i64,
@@ -447,6 +480,7 @@ impl Authority {
             ca_id: ca.row.id.clone(),
             profile: approved.profile.as_str().to_owned(),
             org_oid: Some(approved.org_oid.clone()),
+            org_version: Some(org_version),
             subject: subject.clone(),
             spki_sha256: approved.key.spki_sha256_hex(),
             not_before,
@@ -457,6 +491,10 @@ impl Authority {
             .store_issuance_record(&record, &req.actor, now)
             .await
             .map_err(|e| match e {
+                StoreError::OrganisationChanged { oid } => {
+                    self.forget_organisation(&oid);
+                    CaError::OrganisationChanged(oid)
+                }
                 StoreError::KeyInUse { serial, revoked: true } => CaError::KeyReused(format!(
                     "this public key belongs to revoked certificate {serial}; a key is never certified again after a revocation; generate a new key pair"
                 )),
@@ -558,6 +596,35 @@ impl Authority {
         self.cas
             .get(&want)
             .ok_or_else(|| CaError::WrongCa(format!("CA {want} is missing from the database")))
+    }
+
+    /// An organisation from the register, its version, and whether it came from the
+    /// cache.
+    async fn organisation(&self, oid: &str) -> Result<(Organisation, i64, bool), CaError> {
+        if let Some((org, version)) = self
+            .organisations
+            .read()
+            .map_err(|_| CaError::DataDir("the organisation cache lock was poisoned".into()))?
+            .get(oid)
+        {
+            return Ok((org.clone(), *version, true));
+        }
+        let (row, version) = self
+            .store
+            .organisation_with_version(oid)
+            .await?
+            .ok_or_else(|| CaError::UnknownOrganisation(oid.to_owned()))?;
+        let org = organisation_from_row(&row);
+        if let Ok(mut cache) = self.organisations.write() {
+            cache.insert(oid.to_owned(), (org.clone(), version));
+        }
+        Ok((org, version, false))
+    }
+
+    fn forget_organisation(&self, oid: &str) {
+        if let Ok(mut cache) = self.organisations.write() {
+            cache.remove(oid);
+        }
     }
 
     /// A CA's own key is never certified for a subscriber. Whether the key is bound to

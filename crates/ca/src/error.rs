@@ -26,6 +26,12 @@ pub enum CaError {
     /// organisation's certificate or to a CA.
     #[error("{0}")]
     KeyReused(String),
+    /// The organisation changed in the register while its certificate was prepared
+    /// (the cycle runs once more from the current record before giving up).
+    #[error(
+        "organisation {0} changed in the register while its certificate was prepared; try again"
+    )]
+    OrganisationChanged(String),
     /// The asked-for CA is of the wrong hierarchy or role, or does not exist.
     #[error("{0}")]
     WrongCa(String),

@@ -240,3 +240,104 @@ async fn concurrent_issuance_gives_distinct_serials() {
         report.commits
     );
 }
+
+#[tokio::test]
+async fn a_changed_register_entry_is_never_used_from_the_cache() {
+    for (backend, store, guard) in carepki_store::testing::test_stores().await {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = authority(store.clone(), tmp.path()).await;
+        let first = ca
+            .issue(&request(
+                ProfileId::Server,
+                ORG,
+                "a.jarvilaakso-hva.fi",
+                csr(),
+            ))
+            .await
+            .unwrap();
+        assert!(
+            first.subject.contains("O=Järvilaakson hyvinvointialue"),
+            "{}",
+            first.subject
+        );
+
+        // Another process renames the organisation; this authority still has the old
+        // record cached, under which the request passes: the store refuses the record
+        // built from it, and the cycle runs again from the current one.
+        let mut renamed = org(
+            ORG,
+            "Järvilaakson uusi hyvinvointialue",
+            "jarvilaakso-hva.fi",
+        );
+        renamed.name_sv = "Järvidalens nya välfärdsområde".into();
+        store
+            .import_organisations(&[renamed.clone()], "test", now_unix())
+            .await
+            .unwrap();
+        let second = ca
+            .issue(&request(
+                ProfileId::Server,
+                ORG,
+                "b.jarvilaakso-hva.fi",
+                csr(),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert!(
+            second
+                .subject
+                .contains("O=Järvilaakson uusi hyvinvointialue"),
+            "{}",
+            second.subject
+        );
+        let abandoned = |store: Store| async move {
+            store
+                .audit_events(None)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.action == "serial.abandon")
+                .map(|e| e.details.to_string())
+                .collect::<Vec<_>>()
+        };
+        let reasons = abandoned(store.clone()).await;
+        assert_eq!(reasons.len(), 1, "{backend}");
+        assert!(
+            reasons[0].contains("changed in the register"),
+            "{backend}: {reasons:?}"
+        );
+
+        // The organisation moves to a new domain: the old one is refused although the
+        // cache still allows it (R-ELIGIBLE), and the new one is accepted although the
+        // cache does not know it yet.
+        let moved = org(
+            ORG,
+            "Järvilaakson uusi hyvinvointialue",
+            "jarvilaakso-uusi.fi",
+        );
+        store
+            .import_organisations(&[moved], "test", now_unix())
+            .await
+            .unwrap();
+        let old = request(ProfileId::Server, ORG, "c.jarvilaakso-hva.fi", csr());
+        assert!(
+            matches!(ca.issue(&old).await, Err(CaError::Policy(_))),
+            "{backend}"
+        );
+        let moved_again = org(
+            ORG,
+            "Järvilaakson uusi hyvinvointialue",
+            "jarvilaakso-uusi2.fi",
+        );
+        store
+            .import_organisations(&[moved_again], "test", now_unix())
+            .await
+            .unwrap();
+        let new = request(ProfileId::Server, ORG, "d.jarvilaakso-uusi2.fi", csr());
+        ca.issue(&new)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        store.close().await;
+        drop(guard);
+    }
+}

@@ -100,6 +100,14 @@ pub enum StoreError {
         revoked: bool,
     },
 
+    /// The organisation record a certificate was built from changed before the
+    /// certificate's record was stored; build it again from the current record.
+    #[error("organisation {oid} changed in the register while the certificate was prepared")]
+    OrganisationChanged {
+        /// The organisation's OID.
+        oid: String,
+    },
+
     /// A record the operation needs does not exist.
     #[error("{what} {key} not found")]
     NotFound {

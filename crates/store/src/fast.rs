@@ -59,6 +59,13 @@ static KEY_HOLDERS: MultiRow = MultiRow::new(
     ")",
 );
 
+static ORG_VERSIONS: MultiRow = MultiRow::new(
+    "SELECT oid, version FROM organisations WHERE oid IN (",
+    "{0}",
+    1,
+    ")",
+);
+
 static LINT_SERIALS: MultiRow = MultiRow::new(
     "UPDATE serials SET state = 'linted', updated_at = v.column3 FROM (VALUES ",
     "({0}, {1}, {2})",
@@ -224,6 +231,7 @@ async fn lint(
     // Two new certificates for one key in a batch: the job-by-job path decides them
     // in order.
     distinct(jobs.iter().map(|(_, rec, _, _)| rec.spki_sha256.as_str()))?;
+    let jobs = refuse_changed_organisations(conn, jobs, results).await?;
     let jobs = refuse_key_conflicts(conn, jobs, results).await?;
 
     let mut linted = HashSet::new();
@@ -305,6 +313,46 @@ async fn lint(
         results[index] = Some(Ok(Output::Unit));
     }
     Ok(())
+}
+
+/// Refuses the jobs built from an organisation record that has changed since (as
+/// `jobs::store_issuance_record` does one by one); returns the rest.
+async fn refuse_changed_organisations<'a>(
+    conn: &mut AnyConnection,
+    jobs: Vec<(usize, &'a IssuanceRecord, &'a String, i64)>,
+    results: &mut [Option<Result<Output>>],
+) -> std::result::Result<Vec<(usize, &'a IssuanceRecord, &'a String, i64)>, GiveUp> {
+    let mut oids: Vec<&str> = jobs
+        .iter()
+        .filter(|(_, rec, _, _)| rec.org_version.is_some())
+        .filter_map(|(_, rec, _, _)| rec.org_oid.as_deref())
+        .collect();
+    oids.sort_unstable();
+    oids.dedup();
+    let mut current: HashMap<String, i64> = HashMap::new();
+    for chunk in chunks(&oids) {
+        let mut query = sqlx::query(AssertSqlSafe(ORG_VERSIONS.sql_for(conn, chunk.len())));
+        for oid in chunk {
+            query = query.bind(*oid);
+        }
+        for _ in 0..ORG_VERSIONS.padding(chunk.len()) {
+            query = query.bind(NO_TEXT);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            current.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+    }
+    let mut ok = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let (index, rec, _, _) = job;
+        match (&rec.org_oid, rec.org_version) {
+            (Some(oid), Some(version)) if current.get(oid) != Some(&version) => {
+                results[index] = Some(Err(StoreError::OrganisationChanged { oid: oid.clone() }));
+            }
+            _ => ok.push(job),
+        }
+    }
+    Ok(ok)
 }
 
 /// Refuses the jobs whose key is bound to a revoked certificate or another

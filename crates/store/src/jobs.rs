@@ -306,7 +306,7 @@ async fn import_organisations(cx: &mut Ctx<'_>, orgs: &[OrganisationRow]) -> Res
                 sqlx::query(
                     "UPDATE organisations SET name_fi = $2, name_sv = $3, name_en = $4, \
                      business_id = $5, sector = $6, kanta_intermediary = $7, domains = $8, \
-                     updated_at = $9 WHERE oid = $1",
+                     updated_at = $9, version = version + 1 WHERE oid = $1",
                 )
                 .bind(&org.oid)
                 .bind(&org.name_fi)
@@ -489,6 +489,16 @@ pub(crate) async fn lint_failure(conn: &mut AnyConnection, rec: &IssuanceRecord)
 }
 
 async fn store_issuance_record(cx: &mut Ctx<'_>, rec: &IssuanceRecord) -> Result<()> {
+    if let (Some(oid), Some(version)) = (&rec.org_oid, rec.org_version) {
+        let current: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM organisations WHERE oid = $1")
+                .bind(oid)
+                .fetch_optional(&mut *cx.conn)
+                .await?;
+        if current != Some(version) {
+            return Err(StoreError::OrganisationChanged { oid: oid.clone() });
+        }
+    }
     if let Some(conflict) = key_conflict(
         cx.conn,
         &rec.serial,

@@ -383,6 +383,29 @@ impl Store {
         row.as_ref().map(read::organisation_from_row).transpose()
     }
 
+    /// The organisation with this OID and its register version, which every change
+    /// raises (see [`IssuanceRecord::org_version`]).
+    pub async fn organisation_with_version(
+        &self,
+        oid: &str,
+    ) -> Result<Option<(OrganisationRow, i64)>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            organisation_columns!(),
+            ", version FROM organisations WHERE oid = $1"
+        ))
+        .bind(oid)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some((
+                read::organisation_from_row(&row)?,
+                sqlx::Row::try_get::<i64, _>(&row, "version")?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
     /// Every organisation, ordered by OID.
     pub async fn organisations(&self) -> Result<Vec<OrganisationRow>> {
         let rows = sqlx::query(concat!(

@@ -91,6 +91,11 @@ pub struct IssuanceRecord {
     pub not_after: i64,
     /// The to-be-signed certificate, DER.
     pub tbs_der: Vec<u8>,
+    /// The register version of the organisation the certificate was built from
+    /// ([`crate::Store::organisation_with_version`]); when given, the record is
+    /// refused with [`crate::StoreError::OrganisationChanged`] unless it is still
+    /// current.
+    pub org_version: Option<i64>,
 }
 
 /// A certificate record.

@@ -73,7 +73,7 @@ pub fn lint_rfc5280_decoded(tbs: &TbsCertificate, issuer: &IssuerFacts<'_>) -> V
             "certificates with extensions must be v3".into(),
         );
     }
-    lint_serial(&tbs, &mut f);
+    lint_serial(tbs, &mut f);
     if tbs.signature().oid != issuer.signature_algorithm.oid()
         || tbs.signature().to_der().ok() != Some(issuer.signature_algorithm.to_der())
     {
@@ -88,8 +88,8 @@ pub fn lint_rfc5280_decoded(tbs: &TbsCertificate, issuer: &IssuerFacts<'_>) -> V
             "the issuer name must equal the issuing CA's subject byte for byte".into(),
         );
     }
-    lint_validity(&tbs, &mut f);
-    lint_subject(&tbs, &mut f);
+    lint_validity(tbs, &mut f);
+    lint_subject(tbs, &mut f);
     let key = tbs
         .subject_public_key_info()
         .to_der()
@@ -102,7 +102,7 @@ pub fn lint_rfc5280_decoded(tbs: &TbsCertificate, issuer: &IssuerFacts<'_>) -> V
             None
         }
     };
-    lint_extensions(&tbs, key.as_ref(), issuer, &mut f);
+    lint_extensions(tbs, key.as_ref(), issuer, &mut f);
     out
 }
 

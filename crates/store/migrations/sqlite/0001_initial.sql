@@ -12,7 +12,10 @@ CREATE TABLE organisations (
     kanta_intermediary BIGINT NOT NULL CHECK (kanta_intermediary IN (0, 1)),
     domains            TEXT NOT NULL, -- JSON array of strings
     created_at         BIGINT NOT NULL,
-    updated_at         BIGINT NOT NULL
+    updated_at         BIGINT NOT NULL,
+    -- Raised by every change: issuance checks, in the writer's transaction, that the
+    -- record it built a certificate from is still the current one.
+    version            BIGINT NOT NULL DEFAULT 1
 );
 
 CREATE TABLE cas (

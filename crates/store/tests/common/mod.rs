@@ -76,6 +76,7 @@ pub fn record(serial: &str, org_oid: Option<&str>, key: u64) -> IssuanceRecord {
         not_before: T0,
         not_after: T0 + 365 * 86_400,
         tbs_der: vec![0x30, 0x01, 0x00],
+        org_version: None,
     }
 }
 
