@@ -1,4 +1,5 @@
-//! The certificate authority and its issuance cycle (docs/ISSUANCE.md).
+//! The certificate authority and its issuance cycle; docs/ISSUANCE.md walks through
+//! it function by function. In short:
 //!
 //! 1. The RA (here: the CLI or a later e-service) hands over a request: profile,
 //!    organisation, CSR, names, validity.
@@ -334,7 +335,7 @@ impl Authority {
             }
         };
 
-        // Step 4: a fresh serial, durable before anything is built on it.
+        // A fresh serial, durable before anything is built on it.
         let t = Instant::now();
         let now = now_unix();
         let serial_bytes = new_serial(self.ceremony.serial_prefix, now)?;
@@ -360,7 +361,8 @@ impl Authority {
         {
             Ok(issued) => Ok(issued),
             Err(e) => {
-                // Step 6: any failure after the reservation abandons the serial.
+                // Any failure after the reservation abandons the serial: it is never
+                // signed, nor reused.
                 if let Err(abandon) = self
                     .store
                     .abandon_serial(&serial, &e.to_string(), &req.actor, now_unix())
@@ -373,13 +375,13 @@ impl Authority {
         }
     }
 
-    /// Steps 2 and 3: proof of possession, register, profile, key reuse.
+    /// The checks before a serial is spent: proof of possession, the CA for the
+    /// profile, the register, the profile, and the key not being a CA's.
     async fn check(
         &self,
         req: &IssueRequest,
         times: &mut StepTimes,
     ) -> Result<(&LoadedCa, Approved, Arc<dyn Signer>, i64), CaError> {
-        // Step 2: proof of possession, then the register and the profile.
         let t = Instant::now();
         let csr: VerifiedCsr = parse_and_verify(&req.csr).map_err(CaError::Csr)?;
         times.csr += t.elapsed();
@@ -413,7 +415,6 @@ impl Authority {
             }
             Err(e) => return Err(e.into()),
         };
-        // Step 3: a CA's key is never a subscriber's.
         self.check_not_a_ca_key(&approved.key)?;
         let signer = self.signer(&ca.row.id)?;
         times.checks += t.elapsed();
@@ -433,7 +434,7 @@ impl Authority {
         now: i64,
         times: &mut StepTimes,
     ) -> Result<Issued, CaError> {
-        // Step 5: build and lint.
+        // Build the to-be-signed certificate and lint it.
         let t = Instant::now();
         let not_before = now;
         let not_after = now + i64::from(approved.days) * carepki_policy::profile::DAY - 1;
@@ -473,7 +474,7 @@ impl Authority {
         let subject = display_name(decoded.subject());
         times.build_lint += t.elapsed();
 
-        // Step 6: store the linted record, sign once, store the certificate.
+        // Store the linted record, sign once, store the certificate.
         let t = Instant::now();
         let record = IssuanceRecord {
             serial: serial.to_owned(),
