@@ -121,7 +121,7 @@ pub struct Issued {
 pub struct StepTimes {
     /// CSR decode and signature verification.
     pub csr: Duration,
-    /// Register look-up, profile check and key-reuse check.
+    /// Register look-up (cached), profile check and the CA-key check.
     pub checks: Duration,
     /// Waiting for the durable serial reservation.
     pub reserve: Duration,
@@ -151,7 +151,7 @@ impl StepTimes {
     pub fn steps(&self) -> [(&'static str, Duration); 7] {
         [
             ("CSR decode + proof of possession", self.csr),
-            ("register, profile, key-reuse checks", self.checks),
+            ("register, profile and CA-key checks", self.checks),
             ("reserve serial (durable commit)", self.reserve),
             ("build + lint to-be-signed", self.build_lint),
             ("store linted record (durable commit)", self.store_record),

@@ -603,7 +603,7 @@ async fn bench_issue(
             report.commits,
             report.jobs_per_commit
         );
-        say!("  where the time goes (summed over tasks):");
+        say!("  where the tasks' time goes (waiting included; summed over tasks):");
         for (step, share) in &report.steps {
             say!("    {:>5.1}%  {step}", share * 100.0);
         }
