@@ -16,10 +16,12 @@ pub mod key;
 pub mod lint;
 pub mod name;
 pub mod oid;
+pub mod revocation;
 
 pub use alg::{KeyAlgorithm, SignatureAlgorithm};
 pub use error::X509Error;
 pub use key::PublicKey;
+pub use revocation::RevocationReason;
 
 /// Re-exports of the encoding crates, so that dependants use the same versions.
 pub mod reexport {
