@@ -199,7 +199,7 @@ async fn issuance_cycle_on_every_backend() {
             matches!(ca.issue(&other).await, Err(CaError::KeyReused(m)) if m.contains("another organisation"))
         );
         store
-            .record_revocation(&renewal.serial, "keyCompromise", "test", now_unix())
+            .record_revocation(&renewal.serial, "keyCompromise", None, "test", now_unix())
             .await
             .unwrap();
         let after_revoke = request(ProfileId::Server, ORG, "k1.jarvilaakso-hva.fi", shared);

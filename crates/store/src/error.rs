@@ -77,7 +77,10 @@ pub enum StoreError {
     },
 
     /// The certificate is already revoked.
-    #[error("certificate {serial} is already revoked (since {since})")]
+    #[error(
+        "certificate {serial} is already revoked (since {}); revocation is final and cannot be repeated or undone",
+        format_unix(*since)
+    )]
     AlreadyRevoked {
         /// The serial number, lower-case hex.
         serial: String,
@@ -106,6 +109,14 @@ pub enum StoreError {
     OrganisationChanged {
         /// The organisation's OID.
         oid: String,
+    },
+
+    /// The change conflicts with what is stored (for example, a CRL number
+    /// that is not above the last one).
+    #[error("{what}")]
+    Conflict {
+        /// What conflicts, and why.
+        what: String,
     },
 
     /// A record the operation needs does not exist.
@@ -185,4 +196,15 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 /// Whether `err` is a foreign-key violation reported by the database.
 pub(crate) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.kind() == ErrorKind::ForeignKeyViolation)
+}
+
+/// `2026-11-23T01:02:03Z` for unix seconds (the number itself if out of range).
+pub(crate) fn format_unix(at: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| at.to_string())
 }

@@ -12,6 +12,7 @@ use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::model::{CaRow, ImportSummary, IssuanceRecord, NewAuditEvent, OrganisationRow};
 use crate::multirow::{MultiRow, chunks};
 use crate::read::{organisation_columns, organisation_from_row};
+use crate::status::{self, CrlRow, OcspResponseRow, ResponderRow, Revocation};
 
 /// One write request, with its arguments already validated and normalised.
 #[derive(Debug)]
@@ -57,8 +58,20 @@ pub(crate) enum Job {
     RecordRevocation {
         serial: String,
         reason: String,
+        invalidity_date: Option<i64>,
         actor: String,
         at: i64,
+    },
+    RecordCrl {
+        crl: Box<CrlRow>,
+        actor: String,
+    },
+    RecordResponder {
+        responder: Box<ResponderRow>,
+        actor: String,
+    },
+    StoreOcspResponses {
+        rows: Vec<OcspResponseRow>,
     },
     AppendAudit(NewAuditEvent),
 }
@@ -69,6 +82,7 @@ pub(crate) enum Output {
     Unit,
     Import(ImportSummary),
     Count(u64),
+    Revocation(Box<Revocation>),
 }
 
 /// An audit event produced by a job, inserted with the batch's others just
@@ -107,16 +121,16 @@ impl AuditRow {
 
 /// What a job works with: the batch's connection (inside its transaction),
 /// where its audit events go, and who acts when.
-struct Ctx<'a> {
-    conn: &'a mut AnyConnection,
+pub(crate) struct Ctx<'a> {
+    pub(crate) conn: &'a mut AnyConnection,
     audits: &'a mut Vec<AuditRow>,
     actor: &'a str,
-    at: i64,
+    pub(crate) at: i64,
 }
 
 impl Ctx<'_> {
     /// Records an audit event of this job's actor and time.
-    fn audit(
+    pub(crate) fn audit(
         &mut self,
         action: &str,
         ca_id: Option<&str>,
@@ -162,7 +176,13 @@ pub(crate) async fn run(
         | Job::AbandonSerial { actor, at, .. }
         | Job::AbandonStaleSerials { actor, at, .. }
         | Job::RecordRevocation { actor, at, .. } => (actor.as_str(), *at),
+        Job::RecordCrl { crl, actor } => (actor.as_str(), crl.created_at),
+        Job::RecordResponder { responder, actor } => (actor.as_str(), responder.created_at),
         Job::AppendAudit(ev) => (ev.actor.as_str(), ev.at),
+        Job::StoreOcspResponses { rows } => {
+            status::store_ocsp_responses(conn, rows).await?;
+            return Ok(Output::Unit);
+        }
     };
     let mut cx = Ctx {
         conn,
@@ -190,10 +210,21 @@ pub(crate) async fn run(
         Job::AbandonStaleSerials { older_than, .. } => abandon_stale_serials(&mut cx, *older_than)
             .await
             .map(Output::Count),
-        Job::RecordRevocation { serial, reason, .. } => record_revocation(&mut cx, serial, reason)
+        Job::RecordRevocation {
+            serial,
+            reason,
+            invalidity_date,
+            ..
+        } => status::record_revocation(&mut cx, serial, reason, *invalidity_date)
+            .await
+            .map(|r| Output::Revocation(Box::new(r))),
+        Job::RecordCrl { crl, .. } => status::record_crl(&mut cx, crl)
             .await
             .map(|()| Output::Unit),
-        Job::AppendAudit(_) => Ok(Output::Unit),
+        Job::RecordResponder { responder, .. } => status::record_responder(&mut cx, responder)
+            .await
+            .map(|()| Output::Unit),
+        Job::AppendAudit(_) | Job::StoreOcspResponses { .. } => Ok(Output::Unit),
     }
 }
 
@@ -725,63 +756,4 @@ async fn abandon_stale_serials(cx: &mut Ctx<'_>, older_than: i64) -> Result<u64>
         count += 1;
     }
     Ok(count)
-}
-
-async fn record_revocation(cx: &mut Ctx<'_>, serial: &str, reason: &str) -> Result<()> {
-    let row = sqlx::query(
-        "SELECT status, revoked_at, ca_id, org_oid FROM certificates WHERE serial = $1",
-    )
-    .bind(serial)
-    .fetch_optional(&mut *cx.conn)
-    .await?;
-    let Some(row) = row else {
-        return Err(StoreError::NotFound {
-            what: "certificate",
-            key: serial.to_owned(),
-        });
-    };
-    let status: String = row.try_get("status")?;
-    let ca_id: String = row.try_get("ca_id")?;
-    let org_oid: Option<String> = row.try_get("org_oid")?;
-    match status.as_str() {
-        "valid" => {}
-        "revoked" => {
-            let since: Option<i64> = row.try_get("revoked_at")?;
-            return Err(StoreError::AlreadyRevoked {
-                serial: serial.to_owned(),
-                since: since.unwrap_or_default(),
-            });
-        }
-        _ => {
-            return Err(StoreError::CertificateState {
-                serial: serial.to_owned(),
-                expected: "valid".to_owned(),
-                found: status,
-            });
-        }
-    }
-    let done = sqlx::query(
-        "UPDATE certificates SET status = 'revoked', revoked_at = $2, revocation_reason = $3 \
-         WHERE serial = $1 AND status = 'valid'",
-    )
-    .bind(serial)
-    .bind(cx.at)
-    .bind(reason)
-    .execute(&mut *cx.conn)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(StoreError::CertificateState {
-            serial: serial.to_owned(),
-            expected: "valid".to_owned(),
-            found: "changed concurrently".to_owned(),
-        });
-    }
-    cx.audit(
-        "certificate.revoke",
-        Some(&ca_id),
-        Some(serial),
-        org_oid.as_deref(),
-        &json!({ "reason": reason }),
-    );
-    Ok(())
 }

@@ -50,6 +50,7 @@ mod jobs;
 mod model;
 mod multirow;
 mod read;
+mod status;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod writer;
@@ -69,6 +70,9 @@ pub use model::{
     NewAuditEvent, OrganisationRow, WriteStats,
 };
 use read::{ca_columns, certificate_columns, organisation_columns};
+pub use status::{
+    CrlRow, OcspResponseRow, ResponderRow, Revocation, RevokedEntry, StatusChange, StatusRow,
+};
 use writer::Writer;
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -647,28 +651,6 @@ impl Store {
         .fetch_all(&self.inner.pool)
         .await?;
         rows.iter().map(read::key_use_from_row).collect()
-    }
-
-    /// Marks a valid certificate revoked (with `revoked_at` = `at` and the
-    /// reason) and appends `certificate.revoke`.
-    ///
-    /// Fails with [`StoreError::AlreadyRevoked`] if it is revoked already,
-    /// [`StoreError::NotFound`] if there is no such certificate and
-    /// [`StoreError::CertificateState`] if it is not signed.
-    pub async fn record_revocation(
-        &self,
-        serial: &str,
-        reason: &str,
-        actor: &str,
-        at: i64,
-    ) -> Result<()> {
-        self.submit_unit(Job::RecordRevocation {
-            serial: normalise_serial(serial)?,
-            reason: reason.to_owned(),
-            actor: check_actor(actor)?,
-            at,
-        })
-        .await
     }
 
     // ---- audit log -------------------------------------------------------

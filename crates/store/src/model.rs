@@ -129,6 +129,10 @@ pub struct CertificateRow {
     pub revoked_at: Option<i64>,
     /// Why the certificate was revoked.
     pub revocation_reason: Option<String>,
+    /// When the key became unusable, if the revocation said.
+    pub invalidity_date: Option<i64>,
+    /// The revocation's position in the log of revocations.
+    pub revocation_seq: Option<i64>,
 }
 
 /// Which certificates [`Store::certificates`](crate::Store::certificates) lists.

@@ -28,7 +28,7 @@ pub(crate) use ca_columns;
 macro_rules! certificate_columns {
     () => {
         "serial, ca_id, profile, org_oid, subject, spki_sha256, not_before, not_after, der, \
-         status, created_at, issued_at, revoked_at, revocation_reason"
+         status, created_at, issued_at, revoked_at, revocation_reason, invalidity_date, revocation_seq"
     };
 }
 pub(crate) use certificate_columns;
@@ -88,6 +88,8 @@ pub(crate) fn certificate_from_row(row: &AnyRow) -> Result<CertificateRow> {
         issued_at: row.try_get("issued_at")?,
         revoked_at: row.try_get("revoked_at")?,
         revocation_reason: row.try_get("revocation_reason")?,
+        invalidity_date: row.try_get("invalidity_date")?,
+        revocation_seq: row.try_get("revocation_seq")?,
     })
 }
 

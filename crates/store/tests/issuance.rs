@@ -474,7 +474,7 @@ async fn filters_and_key_uses() {
             .await
             .unwrap(); // pending, same key
         store
-            .record_revocation("c3", "keyCompromise", ACTOR, T0 + 9)
+            .record_revocation("c3", "keyCompromise", None, ACTOR, T0 + 9)
             .await
             .unwrap();
 
@@ -543,7 +543,7 @@ async fn revocation() {
         seed(&store).await;
         issue(&store, "d1", Some(ORG), 1, T0).await;
         store
-            .record_revocation("D1", "keyCompromise", "revoker", T0 + 60)
+            .record_revocation("D1", "keyCompromise", None, "revoker", T0 + 60)
             .await
             .unwrap();
         let cert = store.certificate("d1").await.unwrap().unwrap();
@@ -554,7 +554,7 @@ async fn revocation() {
         assert_eq!(store.count_certificates().await.unwrap(), 1);
 
         let err = store
-            .record_revocation("d1", "superseded", "revoker", T0 + 120)
+            .record_revocation("d1", "superseded", None, "revoker", T0 + 120)
             .await
             .unwrap_err();
         assert!(
@@ -565,7 +565,7 @@ async fn revocation() {
         assert_eq!(cert.revocation_reason.as_deref(), Some("keyCompromise"));
 
         let err = store
-            .record_revocation("ee", "x", ACTOR, T0)
+            .record_revocation("ee", "x", None, ACTOR, T0)
             .await
             .unwrap_err();
         assert!(
@@ -588,7 +588,7 @@ async fn revocation() {
             .await
             .unwrap();
         let err = store
-            .record_revocation("d2", "x", ACTOR, T0)
+            .record_revocation("d2", "x", None, ACTOR, T0)
             .await
             .unwrap_err();
         assert!(
@@ -600,7 +600,8 @@ async fn revocation() {
         let last = events.last().unwrap();
         assert_eq!(last.action, "certificate.revoke", "{backend}");
         assert_eq!(last.actor, "revoker");
-        assert_eq!(last.details, json!({ "reason": "keyCompromise" }));
+        assert_eq!(last.details["reason"], "keyCompromise");
+        assert_eq!(last.details["seq"], 1);
         assert_eq!(events.len(), 4, "{backend}");
     }
 }
@@ -631,7 +632,7 @@ async fn audit_log_keeps_every_step_in_order() {
             .await
             .unwrap();
         store
-            .record_revocation("e1", "cessationOfOperation", ACTOR, T0 + 4)
+            .record_revocation("e1", "cessationOfOperation", None, ACTOR, T0 + 4)
             .await
             .unwrap();
         store

@@ -66,7 +66,7 @@ async fn one_key_one_organisation_and_never_after_revocation() {
 
         // After a revocation, nobody may.
         store
-            .record_revocation("e1", "keyCompromise", ACTOR, T0 + 2)
+            .record_revocation("e1", "keyCompromise", None, ACTOR, T0 + 2)
             .await
             .unwrap();
         store

@@ -400,7 +400,7 @@ fn reused_public_keys_are_refused() {
             .unwrap()
             .as_secs() as i64;
         store
-            .record_revocation(&serial, "keyCompromise", "e2e-test", now)
+            .record_revocation(&serial, "keyCompromise", None, "e2e-test", now)
             .await
             .unwrap();
         store.close().await;

@@ -1,0 +1,742 @@
+//! Certificate status: revocations, CRL records, OCSP responders and pre-signed
+//! OCSP responses (migration 0002). The write jobs run on the writer like every
+//! other write; the reads go to the pool.
+//!
+//! The one source of truth for a certificate's status is its row in
+//! `certificates` (R-STATUS-TRUTH); CRLs and OCSP responses are derived from it
+//! and `carepki status audit` checks that they agree.
+
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use crate::error::{Result, StoreError};
+use crate::jobs::{Ctx, Job, Output};
+use crate::multirow::{MultiRow, chunks};
+use crate::{Store, check_actor, normalise_serial};
+
+/// What [`Store::record_revocation`] recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Revocation {
+    /// The serial number, lower-case hex.
+    pub serial: String,
+    /// The issuing CA.
+    pub ca_id: String,
+    /// The subject organisation, if any.
+    pub org_oid: Option<String>,
+    /// The position in the log of revocations (increasing, from 1).
+    pub seq: i64,
+    /// When it was revoked (the revocation date of CRLs and OCSP).
+    pub revoked_at: i64,
+    /// The RFC 5280 reason name.
+    pub reason: String,
+    /// When the key became unusable, if the requester said.
+    pub invalidity_date: Option<i64>,
+    /// Whether the certificate had already expired (allowed, and recorded).
+    pub expired: bool,
+}
+
+/// A revoked certificate as a CRL lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevokedEntry {
+    /// The serial number, lower-case hex.
+    pub serial: String,
+    /// When it was revoked.
+    pub revoked_at: i64,
+    /// The RFC 5280 reason name.
+    pub reason: String,
+    /// When the key became unusable, if known.
+    pub invalidity_date: Option<i64>,
+    /// The position in the log of revocations.
+    pub seq: i64,
+}
+
+/// A published CRL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CrlRow {
+    /// The issuing CA.
+    pub ca_id: String,
+    /// The CRL number.
+    pub number: i64,
+    /// `"full"` or `"delta"`.
+    pub kind: String,
+    /// For a delta CRL, the number of the full CRL it updates.
+    pub base_number: Option<i64>,
+    /// The CRL holds every revocation of the CA up to this position.
+    pub revocation_seq: i64,
+    /// thisUpdate.
+    pub this_update: i64,
+    /// nextUpdate.
+    pub next_update: i64,
+    /// Number of entries.
+    pub entries: i64,
+    /// Size of the DER in bytes.
+    pub bytes: i64,
+    /// SHA-256 of the DER, lower-case hex.
+    pub sha256: String,
+    /// Path of the DER file, relative to the data directory.
+    pub file: String,
+    /// When it was recorded.
+    pub created_at: i64,
+}
+
+/// A delegated OCSP responder (its certificate is in `certificates`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResponderRow {
+    /// The responder certificate's serial number, lower-case hex.
+    pub serial: String,
+    /// The CA it answers for (and that issued it).
+    pub ca_id: String,
+    /// Its encrypted key file, relative to the data directory.
+    pub key_file: String,
+    /// Start of validity.
+    pub not_before: i64,
+    /// End of validity.
+    pub not_after: i64,
+    /// When it was recorded.
+    pub created_at: i64,
+}
+
+/// A pre-signed OCSP response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OcspResponseRow {
+    /// The certificate's serial number, lower-case hex.
+    pub serial: String,
+    /// The issuing CA.
+    pub ca_id: String,
+    /// `"good"` or `"revoked"`.
+    pub cert_status: String,
+    /// thisUpdate of the response.
+    pub this_update: i64,
+    /// nextUpdate of the response.
+    pub next_update: i64,
+    /// The responder certificate that signed it.
+    pub responder_serial: String,
+    /// The OCSPResponse, DER.
+    #[serde(skip)]
+    pub der: Vec<u8>,
+}
+
+/// A change of a certificate's status, in the order of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusChange {
+    /// The audit event's position.
+    pub id: i64,
+    /// The certificate's serial number, lower-case hex.
+    pub serial: String,
+    /// `"certificate.issue"` or `"certificate.revoke"`.
+    pub action: String,
+}
+
+/// A certificate's status as the database holds it, for publishers and audits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusRow {
+    /// The serial number, lower-case hex.
+    pub serial: String,
+    /// The issuing CA.
+    pub ca_id: String,
+    /// `"valid"` or `"revoked"`.
+    pub status: String,
+    /// End of validity.
+    pub not_after: i64,
+    /// When it was revoked.
+    pub revoked_at: Option<i64>,
+    /// The RFC 5280 reason name.
+    pub revocation_reason: Option<String>,
+    /// The position in the log of revocations.
+    pub revocation_seq: Option<i64>,
+}
+
+const STATUS_COLUMNS: &str =
+    "serial, ca_id, status, not_after, revoked_at, revocation_reason, revocation_seq";
+
+fn status_from_row(row: &sqlx::any::AnyRow) -> Result<StatusRow> {
+    Ok(StatusRow {
+        serial: row.try_get("serial")?,
+        ca_id: row.try_get("ca_id")?,
+        status: row.try_get("status")?,
+        not_after: row.try_get("not_after")?,
+        revoked_at: row.try_get("revoked_at")?,
+        revocation_reason: row.try_get("revocation_reason")?,
+        revocation_seq: row.try_get("revocation_seq")?,
+    })
+}
+
+fn crl_from_row(row: &sqlx::any::AnyRow) -> Result<CrlRow> {
+    Ok(CrlRow {
+        ca_id: row.try_get("ca_id")?,
+        number: row.try_get("number")?,
+        kind: row.try_get("kind")?,
+        base_number: row.try_get("base_number")?,
+        revocation_seq: row.try_get("revocation_seq")?,
+        this_update: row.try_get("this_update")?,
+        next_update: row.try_get("next_update")?,
+        entries: row.try_get("entries")?,
+        bytes: row.try_get("bytes")?,
+        sha256: row.try_get("sha256")?,
+        file: row.try_get("file")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn responder_from_row(row: &sqlx::any::AnyRow) -> Result<ResponderRow> {
+    Ok(ResponderRow {
+        serial: row.try_get("serial")?,
+        ca_id: row.try_get("ca_id")?,
+        key_file: row.try_get("key_file")?,
+        not_before: row.try_get("not_before")?,
+        not_after: row.try_get("not_after")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn ocsp_from_row(row: &sqlx::any::AnyRow) -> Result<OcspResponseRow> {
+    Ok(OcspResponseRow {
+        serial: row.try_get("serial")?,
+        ca_id: row.try_get("ca_id")?,
+        cert_status: row.try_get("cert_status")?,
+        this_update: row.try_get("this_update")?,
+        next_update: row.try_get("next_update")?,
+        responder_serial: row.try_get("responder_serial")?,
+        der: row.try_get("der")?,
+    })
+}
+
+const OCSP_COLUMNS: &str =
+    "serial, ca_id, cert_status, this_update, next_update, responder_serial, der";
+
+impl Store {
+    /// Revokes a signed certificate, durably, and appends `certificate.revoke`
+    /// (R-REVOKE-WHEN). Revocation is final: a second revocation fails with
+    /// [`StoreError::AlreadyRevoked`] (saying since when). An expired certificate
+    /// may be revoked; the audit event records that it had expired. Revoking
+    /// makes its public key unusable for any later certificate (the key rule of
+    /// the issuance cycle refuses keys of revoked certificates).
+    ///
+    /// `reason` is an RFC 5280 reason name, checked by the caller. Fails with
+    /// [`StoreError::NotFound`] for an unknown serial and
+    /// [`StoreError::CertificateState`] for one that was never signed.
+    pub async fn record_revocation(
+        &self,
+        serial: &str,
+        reason: &str,
+        invalidity_date: Option<i64>,
+        actor: &str,
+        at: i64,
+    ) -> Result<Revocation> {
+        if let Some(date) = invalidity_date {
+            if date > at {
+                return Err(StoreError::InvalidInput {
+                    field: "invalidity date",
+                    reason: "lies in the future; give the time the key was known or suspected to be compromised".to_owned(),
+                });
+            }
+        }
+        let job = Job::RecordRevocation {
+            serial: normalise_serial(serial)?,
+            reason: reason.to_owned(),
+            invalidity_date,
+            actor: check_actor(actor)?,
+            at,
+        };
+        match self.submit(job).await? {
+            Output::Revocation(r) => Ok(*r),
+            other => unreachable!("revocation job answered {other:?}"),
+        }
+    }
+
+    /// The status of every signed certificate, by serial.
+    pub fn statuses(&self) -> BoxStream<'_, Result<StatusRow>> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {STATUS_COLUMNS} FROM certificates \
+             WHERE status IN ('valid', 'revoked') ORDER BY serial"
+        )))
+        .fetch(&self.inner.pool)
+        .map(|row| status_from_row(&row?))
+        .boxed()
+    }
+
+    /// The status of the signed certificates with these serials (lower-case hex).
+    pub async fn statuses_of(&self, serials: &[String]) -> Result<Vec<StatusRow>> {
+        let mut out = Vec::with_capacity(serials.len());
+        for serial in serials {
+            let row = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {STATUS_COLUMNS} FROM certificates \
+                 WHERE serial = $1 AND status IN ('valid', 'revoked')"
+            )))
+            .bind(serial.as_str())
+            .fetch_optional(&self.inner.pool)
+            .await?;
+            if let Some(row) = row {
+                out.push(status_from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The highest revocation position of `ca_id` (0 before the first).
+    pub async fn max_revocation_seq(&self, ca_id: &str) -> Result<i64> {
+        let seq: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(revocation_seq) FROM certificates \
+             WHERE ca_id = $1 AND revocation_seq IS NOT NULL",
+        )
+        .bind(ca_id)
+        .fetch_one(&self.inner.pool)
+        .await?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    /// The revocations of `ca_id` with positions in `(after_seq, upto_seq]`, of
+    /// certificates that have not expired at `not_expired_at`, in position
+    /// order, streamed (a CRL of a million entries never sits in memory as rows).
+    pub fn revoked_entries(
+        &self,
+        ca_id: &str,
+        after_seq: i64,
+        upto_seq: i64,
+        not_expired_at: i64,
+    ) -> BoxStream<'_, Result<RevokedEntry>> {
+        sqlx::query(
+            "SELECT serial, revoked_at, revocation_reason, invalidity_date, revocation_seq \
+             FROM certificates \
+             WHERE ca_id = $1 AND revocation_seq IS NOT NULL \
+               AND revocation_seq > $2 AND revocation_seq <= $3 AND not_after >= $4 \
+             ORDER BY revocation_seq",
+        )
+        .bind(ca_id.to_owned())
+        .bind(after_seq)
+        .bind(upto_seq)
+        .bind(not_expired_at)
+        .fetch(&self.inner.pool)
+        .map(|row| {
+            let row = row?;
+            Ok(RevokedEntry {
+                serial: row.try_get(0)?,
+                revoked_at: row.try_get::<Option<i64>, _>(1)?.unwrap_or_default(),
+                reason: row
+                    .try_get::<Option<String>, _>(2)?
+                    .unwrap_or_else(|| "unspecified".to_owned()),
+                invalidity_date: row.try_get(3)?,
+                seq: row.try_get(4)?,
+            })
+        })
+        .boxed()
+    }
+
+    /// The CRL number the next CRL of `ca_id` gets (full and delta CRLs share
+    /// one sequence).
+    pub async fn next_crl_number(&self, ca_id: &str) -> Result<i64> {
+        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM crls WHERE ca_id = $1")
+            .bind(ca_id)
+            .fetch_one(&self.inner.pool)
+            .await?;
+        Ok(max.unwrap_or(0) + 1)
+    }
+
+    /// Records a published CRL and appends `crl.publish`. Fails with
+    /// [`StoreError::Conflict`] if its number is taken or not above every
+    /// earlier number of the CA (CRL numbers only increase, across restarts).
+    pub async fn record_crl(&self, crl: &CrlRow, actor: &str) -> Result<()> {
+        if !matches!(crl.kind.as_str(), "full" | "delta") {
+            return Err(StoreError::InvalidInput {
+                field: "kind",
+                reason: format!("{:?} is neither full nor delta", crl.kind),
+            });
+        }
+        self.submit(Job::RecordCrl {
+            crl: Box::new(crl.clone()),
+            actor: check_actor(actor)?,
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// The latest CRL of `ca_id` of `kind` (`"full"` or `"delta"`).
+    pub async fn latest_crl(&self, ca_id: &str, kind: &str) -> Result<Option<CrlRow>> {
+        let row = sqlx::query(
+            "SELECT ca_id, number, kind, base_number, revocation_seq, this_update, next_update, \
+             entries, bytes, sha256, file, created_at FROM crls \
+             WHERE ca_id = $1 AND kind = $2 ORDER BY number DESC LIMIT 1",
+        )
+        .bind(ca_id)
+        .bind(kind)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        row.as_ref().map(crl_from_row).transpose()
+    }
+
+    /// Records a new delegated OCSP responder of `ca_id` (its certificate must
+    /// be stored already) and appends `ocsp.responder`.
+    pub async fn record_responder(&self, responder: &ResponderRow, actor: &str) -> Result<()> {
+        self.submit(Job::RecordResponder {
+            responder: Box::new(responder.clone()),
+            actor: check_actor(actor)?,
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// The responders of `ca_id` still valid at `at`, the newest first.
+    pub async fn responders(&self, ca_id: &str, at: i64) -> Result<Vec<ResponderRow>> {
+        let rows = sqlx::query(
+            "SELECT serial, ca_id, key_file, not_before, not_after, created_at \
+             FROM ocsp_responders WHERE ca_id = $1 AND not_after > $2 \
+             ORDER BY not_after DESC, serial",
+        )
+        .bind(ca_id)
+        .bind(at)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(responder_from_row).collect()
+    }
+
+    /// Stores pre-signed OCSP responses, replacing earlier ones of the same
+    /// serials, in one transaction (not audited: they only restate the status).
+    pub async fn store_ocsp_responses(&self, rows: Vec<OcspResponseRow>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for row in &rows {
+            if !matches!(row.cert_status.as_str(), "good" | "revoked") {
+                return Err(StoreError::InvalidInput {
+                    field: "cert_status",
+                    reason: format!("{:?} is neither good nor revoked", row.cert_status),
+                });
+            }
+        }
+        self.submit(Job::StoreOcspResponses { rows })
+            .await
+            .map(|_| ())
+    }
+
+    /// Every stored OCSP response, streamed.
+    pub fn ocsp_responses(&self) -> BoxStream<'_, Result<OcspResponseRow>> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {OCSP_COLUMNS} FROM ocsp_responses"
+        )))
+        .fetch(&self.inner.pool)
+        .map(|row| ocsp_from_row(&row?))
+        .boxed()
+    }
+
+    /// The stored OCSP response of one serial.
+    pub async fn ocsp_response(&self, serial: &str) -> Result<Option<OcspResponseRow>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {OCSP_COLUMNS} FROM ocsp_responses WHERE serial = $1"
+        )))
+        .bind(serial.to_ascii_lowercase())
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        row.as_ref().map(ocsp_from_row).transpose()
+    }
+
+    /// Signed certificates whose stored OCSP response is missing, says another
+    /// status, or has a nextUpdate before `refresh_before`: what an OCSP
+    /// publisher must sign next (at most `limit`).
+    pub async fn ocsp_due(&self, refresh_before: i64, limit: i64) -> Result<Vec<StatusRow>> {
+        let rows = sqlx::query(
+            "SELECT c.serial, c.ca_id, c.status, c.not_after, c.revoked_at, \
+             c.revocation_reason, c.revocation_seq \
+             FROM certificates c LEFT JOIN ocsp_responses o ON o.serial = c.serial \
+             WHERE c.status IN ('valid', 'revoked') AND (o.serial IS NULL \
+               OR o.next_update < $1 \
+               OR o.cert_status <> CASE c.status WHEN 'valid' THEN 'good' ELSE 'revoked' END) \
+             LIMIT $2",
+        )
+        .bind(refresh_before)
+        .bind(limit)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(status_from_row).collect()
+    }
+
+    /// Issuances and revocations logged after audit position `after_id`, in
+    /// order, at most `limit`: how publishers follow status changes made by any
+    /// process.
+    pub async fn status_changes(&self, after_id: i64, limit: i64) -> Result<Vec<StatusChange>> {
+        let rows = sqlx::query(
+            "SELECT id, serial, action FROM audit_events WHERE id > $1 \
+             AND action IN ('certificate.issue', 'certificate.revoke') AND serial IS NOT NULL \
+             ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StatusChange {
+                    id: row.try_get(0)?,
+                    serial: row.try_get(1)?,
+                    action: row.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The position of the newest audit event (0 for an empty log).
+    pub async fn last_audit_id(&self) -> Result<i64> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_events")
+            .fetch_one(&self.inner.pool)
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+
+    /// Counts of signed certificates by status: (valid, revoked).
+    pub async fn status_counts(&self) -> Result<(i64, i64)> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) FROM certificates \
+             WHERE status IN ('valid', 'revoked') GROUP BY status",
+        )
+        .fetch_all(&self.inner.pool)
+        .await?;
+        let (mut valid, mut revoked) = (0, 0);
+        for row in rows {
+            let status: String = row.try_get(0)?;
+            let n: i64 = row.try_get(1)?;
+            if status == "valid" {
+                valid = n;
+            } else {
+                revoked = n;
+            }
+        }
+        Ok((valid, revoked))
+    }
+
+    /// Test and audit support: sets a certificate's stored status without the
+    /// revocation cycle, as a bug or a bad manual edit would. Only for tests
+    /// that prove the status audit catches it.
+    #[cfg(feature = "testing")]
+    pub async fn corrupt_status_for_tests(&self, serial: &str, status: &str) -> Result<()> {
+        sqlx::query("UPDATE certificates SET status = $2 WHERE serial = $1")
+            .bind(serial.to_ascii_lowercase())
+            .bind(status)
+            .execute(&self.inner.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+// ---- jobs -----------------------------------------------------------------
+
+pub(crate) async fn record_revocation(
+    cx: &mut Ctx<'_>,
+    serial: &str,
+    reason: &str,
+    invalidity_date: Option<i64>,
+) -> Result<Revocation> {
+    let row = sqlx::query(
+        "SELECT status, revoked_at, ca_id, org_oid, not_after FROM certificates WHERE serial = $1",
+    )
+    .bind(serial)
+    .fetch_optional(&mut *cx.conn)
+    .await?;
+    let Some(row) = row else {
+        return Err(StoreError::NotFound {
+            what: "certificate",
+            key: serial.to_owned(),
+        });
+    };
+    let status: String = row.try_get("status")?;
+    let ca_id: String = row.try_get("ca_id")?;
+    let org_oid: Option<String> = row.try_get("org_oid")?;
+    let not_after: i64 = row.try_get("not_after")?;
+    match status.as_str() {
+        "valid" => {}
+        "revoked" => {
+            let since: Option<i64> = row.try_get("revoked_at")?;
+            return Err(StoreError::AlreadyRevoked {
+                serial: serial.to_owned(),
+                since: since.unwrap_or_default(),
+            });
+        }
+        _ => {
+            return Err(StoreError::CertificateState {
+                serial: serial.to_owned(),
+                expected: "valid".to_owned(),
+                found: status,
+            });
+        }
+    }
+    let max: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(revocation_seq) FROM certificates WHERE revocation_seq IS NOT NULL",
+    )
+    .fetch_one(&mut *cx.conn)
+    .await?;
+    let seq = max.unwrap_or(0) + 1;
+    let done = sqlx::query(
+        "UPDATE certificates SET status = 'revoked', revoked_at = $2, revocation_reason = $3, \
+         invalidity_date = $4, revocation_seq = $5 WHERE serial = $1 AND status = 'valid'",
+    )
+    .bind(serial)
+    .bind(cx.at)
+    .bind(reason)
+    .bind(invalidity_date)
+    .bind(seq)
+    .execute(&mut *cx.conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::CertificateState {
+            serial: serial.to_owned(),
+            expected: "valid".to_owned(),
+            found: "changed concurrently".to_owned(),
+        });
+    }
+    let expired = not_after < cx.at;
+    cx.audit(
+        "certificate.revoke",
+        Some(&ca_id),
+        Some(serial),
+        org_oid.as_deref(),
+        &json!({
+            "reason": reason,
+            "invalidity_date": invalidity_date,
+            "seq": seq,
+            "expired": expired,
+        }),
+    );
+    Ok(Revocation {
+        serial: serial.to_owned(),
+        ca_id,
+        org_oid,
+        seq,
+        revoked_at: cx.at,
+        reason: reason.to_owned(),
+        invalidity_date,
+        expired,
+    })
+}
+
+pub(crate) async fn record_crl(cx: &mut Ctx<'_>, crl: &CrlRow) -> Result<()> {
+    let max: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM crls WHERE ca_id = $1")
+        .bind(&crl.ca_id)
+        .fetch_one(&mut *cx.conn)
+        .await?;
+    if let Some(max) = max {
+        if crl.number <= max {
+            return Err(StoreError::Conflict {
+                what: format!(
+                    "CRL number {} of {} is not above the last one ({max}); CRL numbers only increase",
+                    crl.number, crl.ca_id
+                ),
+            });
+        }
+    }
+    sqlx::query(
+        "INSERT INTO crls (ca_id, number, kind, base_number, revocation_seq, this_update, \
+         next_update, entries, bytes, sha256, file, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&crl.ca_id)
+    .bind(crl.number)
+    .bind(&crl.kind)
+    .bind(crl.base_number)
+    .bind(crl.revocation_seq)
+    .bind(crl.this_update)
+    .bind(crl.next_update)
+    .bind(crl.entries)
+    .bind(crl.bytes)
+    .bind(&crl.sha256)
+    .bind(&crl.file)
+    .bind(cx.at)
+    .execute(&mut *cx.conn)
+    .await?;
+    cx.audit(
+        "crl.publish",
+        Some(&crl.ca_id),
+        None,
+        None,
+        &json!({
+            "number": crl.number,
+            "kind": crl.kind,
+            "base_number": crl.base_number,
+            "entries": crl.entries,
+            "this_update": crl.this_update,
+            "next_update": crl.next_update,
+            "sha256": crl.sha256,
+        }),
+    );
+    Ok(())
+}
+
+pub(crate) async fn record_responder(cx: &mut Ctx<'_>, r: &ResponderRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO ocsp_responders (serial, ca_id, key_file, not_before, not_after, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&r.serial)
+    .bind(&r.ca_id)
+    .bind(&r.key_file)
+    .bind(r.not_before)
+    .bind(r.not_after)
+    .bind(cx.at)
+    .execute(&mut *cx.conn)
+    .await?;
+    cx.audit(
+        "ocsp.responder",
+        Some(&r.ca_id),
+        Some(&r.serial),
+        None,
+        &json!({ "not_before": r.not_before, "not_after": r.not_after }),
+    );
+    Ok(())
+}
+
+static DELETE_OCSP: MultiRow = MultiRow::new(
+    "DELETE FROM ocsp_responses WHERE serial IN (SELECT v.column1 FROM (VALUES ",
+    "({0})",
+    1,
+    ") AS v WHERE v.column1 IS NOT NULL)",
+);
+
+static INSERT_OCSP: MultiRow = MultiRow::new(
+    "INSERT INTO ocsp_responses (serial, ca_id, cert_status, this_update, next_update, \
+     responder_serial, der) \
+     SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7 \
+     FROM (VALUES ",
+    "({0}, {1}, {2}, {3}, {4}, {5}, {6})",
+    7,
+    ") AS v WHERE v.column1 IS NOT NULL",
+);
+
+pub(crate) async fn store_ocsp_responses(
+    conn: &mut AnyConnection,
+    rows: &[OcspResponseRow],
+) -> Result<()> {
+    for chunk in chunks(rows) {
+        let mut query = sqlx::query(AssertSqlSafe(DELETE_OCSP.sql_for(conn, chunk.len())));
+        for row in chunk {
+            query = query.bind(row.serial.as_str());
+        }
+        for _ in 0..DELETE_OCSP.padding(chunk.len()) {
+            query = query.bind(None::<&str>);
+        }
+        query.execute(&mut *conn).await?;
+        let mut query = sqlx::query(AssertSqlSafe(INSERT_OCSP.sql_for(conn, chunk.len())));
+        for row in chunk {
+            query = query
+                .bind(row.serial.as_str())
+                .bind(row.ca_id.as_str())
+                .bind(row.cert_status.as_str())
+                .bind(row.this_update)
+                .bind(row.next_update)
+                .bind(row.responder_serial.as_str())
+                .bind(row.der.as_slice());
+        }
+        for _ in 0..INSERT_OCSP.padding(chunk.len()) {
+            let none: Option<&str> = None;
+            query = query
+                .bind(none)
+                .bind(none)
+                .bind(none)
+                .bind(None::<i64>)
+                .bind(None::<i64>)
+                .bind(none)
+                .bind(None::<&[u8]>);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
