@@ -24,6 +24,30 @@ pub trait Signer: Send + Sync {
     /// Sign the message (hash-and-sign per the signature algorithm); ECDSA
     /// output is DER (ASN.1) as X.509 wants.
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
+
+    /// A hash context of the digest [`Signer::signature_algorithm`] uses, for
+    /// messages too large to hold in memory (a CRL of a million entries): feed
+    /// it, finish it and pass the digest to [`Signer::sign_digest`].
+    fn digest_context(&self) -> aws_lc_rs::digest::Context {
+        aws_lc_rs::digest::Context::new(digest_algorithm(self.signature_algorithm()))
+    }
+
+    /// Signs a message given by its digest (from [`Signer::digest_context`]);
+    /// the result is the same as [`Signer::sign`] over the message.
+    fn sign_digest(&self, digest: &aws_lc_rs::digest::Digest) -> Result<Vec<u8>, KeyError>;
+}
+
+/// The hash function of a signature algorithm.
+pub fn digest_algorithm(alg: SignatureAlgorithm) -> &'static aws_lc_rs::digest::Algorithm {
+    match alg {
+        SignatureAlgorithm::EcdsaSha256 | SignatureAlgorithm::RsaPkcs1Sha256 => {
+            &aws_lc_rs::digest::SHA256
+        }
+        SignatureAlgorithm::EcdsaSha384 | SignatureAlgorithm::RsaPkcs1Sha384 => {
+            &aws_lc_rs::digest::SHA384
+        }
+        SignatureAlgorithm::RsaPkcs1Sha512 => &aws_lc_rs::digest::SHA512,
+    }
 }
 
 /// Signatures per second `signer` makes over `message` on the calling

@@ -364,4 +364,16 @@ impl Signer for SoftwareKey {
             }
         }
     }
+
+    fn sign_digest(&self, digest: &aws_lc_rs::digest::Digest) -> Result<Vec<u8>, KeyError> {
+        let err = |_| KeyError::Signing { alg: self.sig_alg };
+        match &self.inner {
+            Inner::Ecdsa(kp) => Ok(kp.sign_digest(digest).map_err(err)?.as_ref().to_vec()),
+            Inner::Rsa(kp, encoding) => {
+                let mut sig = vec![0u8; kp.public_modulus_len()];
+                kp.sign_digest(*encoding, digest, &mut sig).map_err(err)?;
+                Ok(sig)
+            }
+        }
+    }
 }

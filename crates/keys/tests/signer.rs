@@ -121,6 +121,15 @@ fn check_key(key: KeyAlgorithm) {
             b"another message",
             &s
         ));
+        // Signing a digest fed in pieces verifies as a signature over the whole message.
+        let mut ctx = signer.digest_context();
+        ctx.update(&msg[..5]);
+        ctx.update(&msg[5..]);
+        let streamed = signer.sign_digest(&ctx.finish()).unwrap();
+        assert!(
+            verify(signer.public_key_spki(), key, sig, msg, &streamed),
+            "{key} {sig}: digest signing"
+        );
         // Debug shows the algorithms, not the key.
         let dbg = format!("{signer:?}");
         assert!(dbg.starts_with("SoftwareKey"), "{dbg}");
