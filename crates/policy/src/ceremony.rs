@@ -55,6 +55,19 @@ pub struct CeremonyFile {
     pub allow_wildcards: Option<bool>,
     /// The instance prefix byte of serial numbers, 1..=127 (default 1).
     pub serial_prefix: Option<u8>,
+    /// Full CRLs: nextUpdate - thisUpdate in hours, 1..=168 (default 24). A new
+    /// full CRL is published when half of it has passed.
+    pub crl_validity_hours: Option<u32>,
+    /// Delta CRLs: nextUpdate - thisUpdate in minutes, 5..=1440 (default 60). A
+    /// new delta CRL is published right after a revocation and when half of it
+    /// has passed.
+    pub delta_crl_validity_minutes: Option<u32>,
+    /// Pre-signed OCSP responses: nextUpdate - thisUpdate in hours, 1..=168
+    /// (default 24); refreshed when half of it has passed.
+    pub ocsp_validity_hours: Option<u32>,
+    /// Delegated OCSP responder certificates: validity in days, 2..=90 (default
+    /// 14); a new one is issued when less than half remains.
+    pub ocsp_responder_days: Option<u32>,
 }
 
 /// URL templates of a deployment.
@@ -67,6 +80,9 @@ pub struct UrlTemplates {
     pub ca_issuers: Option<String>,
     /// OCSP responder; default `{base_url}/ocsp/{ca}`.
     pub ocsp: Option<String>,
+    /// Delta CRL (the freshestCRL pointer of full CRLs); default
+    /// `{base_url}/crl/{ca}-delta.crl`.
+    pub delta_crl: Option<String>,
 }
 
 /// A validated ceremony: every value present and checked.
@@ -99,6 +115,15 @@ pub struct Ceremony {
     pub allow_wildcards: bool,
     /// The serial number instance prefix.
     pub serial_prefix: u8,
+    delta_crl_template: String,
+    /// Full CRL validity, seconds.
+    pub crl_validity: i64,
+    /// Delta CRL validity, seconds.
+    pub delta_crl_validity: i64,
+    /// OCSP response validity, seconds.
+    pub ocsp_validity: i64,
+    /// OCSP responder certificate validity, seconds.
+    pub ocsp_responder_validity: i64,
 }
 
 /// The hash an RSA CA key signs with.
@@ -187,7 +212,40 @@ impl Ceremony {
                 "validity: the root 1 to 30 years, sub-CAs at least 1 year and not longer than the root".into(),
             ));
         }
+        let ranged = |what: &str, v: Option<u32>, default: u32, lo: u32, hi: u32| {
+            let v = v.unwrap_or(default);
+            if (lo..=hi).contains(&v) {
+                Ok(i64::from(v))
+            } else {
+                Err(bad(format!("{what} must be {lo} to {hi}, not {v}")))
+            }
+        };
+        let crl_validity = ranged("crl_validity_hours", file.crl_validity_hours, 24, 1, 168)? * 3600;
+        let delta_crl_validity = ranged(
+            "delta_crl_validity_minutes",
+            file.delta_crl_validity_minutes,
+            60,
+            5,
+            1440,
+        )? * 60;
+        let ocsp_validity =
+            ranged("ocsp_validity_hours", file.ocsp_validity_hours, 24, 1, 168)? * 3600;
+        let ocsp_responder_validity =
+            ranged("ocsp_responder_days", file.ocsp_responder_days, 14, 2, 90)? * 86_400;
+        if ocsp_validity * 2 > ocsp_responder_validity {
+            return Err(bad(
+                "ocsp_responder_days must cover at least two OCSP response lifetimes (ocsp_validity_hours)".into(),
+            ));
+        }
         let c = Self {
+            delta_crl_template: file
+                .urls
+                .delta_crl
+                .unwrap_or_else(|| "{base_url}/crl/{ca}-delta.crl".into()),
+            crl_validity,
+            delta_crl_validity,
+            ocsp_validity,
+            ocsp_responder_validity,
             base_url,
             crl_template: file
                 .urls
@@ -218,6 +276,7 @@ impl Ceremony {
             ("urls.crl", c.crl_url("root")),
             ("urls.ca_issuers", c.ca_issuers_url("root")),
             ("urls.ocsp", c.ocsp_url("root")),
+            ("urls.delta_crl", c.delta_crl_url("root")),
         ] {
             check_url(&url).map_err(|m| bad(format!("{what}: {m}")))?;
         }
@@ -233,6 +292,11 @@ impl Ceremony {
     /// The CRL distribution point of a CA's CRL.
     pub fn crl_url(&self, ca: &str) -> String {
         self.fill(&self.crl_template, ca)
+    }
+
+    /// Where the delta CRLs of `ca` are published (freshestCRL of its full CRLs).
+    pub fn delta_crl_url(&self, ca: &str) -> String {
+        self.fill(&self.delta_crl_template, ca)
     }
 
     /// Where a CA's certificate is published (AIA caIssuers).
