@@ -173,6 +173,8 @@ pub struct Authority {
     /// store refuses a record built from an old version (`OrganisationChanged`).
     organisations: RwLock<HashMap<String, (Organisation, i64)>>,
     root_ids: BTreeMap<Hierarchy, String>,
+    /// Counts status changes made by this process; publishers wait on it.
+    status_changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Authority {
@@ -222,12 +224,42 @@ impl Authority {
             signers: Mutex::new(BTreeMap::new()),
             organisations: RwLock::new(HashMap::new()),
             root_ids,
+            status_changes: tokio::sync::watch::Sender::new(0),
         })
     }
 
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Tells this process's status publishers (OCSP, delta CRLs) that a
+    /// certificate's status changed.
+    pub fn notify_status_change(&self) {
+        self.status_changes.send_modify(|n| *n += 1);
+    }
+
+    /// A receiver that sees every [`Authority::notify_status_change`].
+    pub fn subscribe_status_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.status_changes.subscribe()
+    }
+
+    /// The CA with this id.
+    pub fn loaded_ca(&self, id: &str) -> Result<&LoadedCa, CaError> {
+        self.cas.get(id).ok_or_else(|| {
+            CaError::WrongCa(format!(
+                "no CA with id \"{id}\"; `carepki ca list` shows them"
+            ))
+        })
+    }
+
+    pub(crate) fn passphrase(&self) -> &Passphrase {
+        &self.passphrase
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &DataDir {
+        &self.dir
     }
 
     /// The ceremony in force.

@@ -38,6 +38,10 @@ pub enum CaError {
     /// The to-be-signed certificate broke lint rules; nothing was signed.
     #[error("the certificate failed linting and was not signed: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Lint(Vec<Finding>),
+    /// An argument is malformed or does not fit what is stored (unknown or
+    /// already revoked serial, bad reason).
+    #[error("{0}")]
+    InvalidInput(String),
     /// Encoding failed.
     #[error(transparent)]
     X509(X509Error),

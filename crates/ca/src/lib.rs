@@ -9,6 +9,8 @@ pub mod bench;
 pub mod datadir;
 pub mod error;
 pub mod init;
+pub mod responder;
+pub mod revoke;
 pub mod serial;
 
 pub use authority::{Authority, IssueRequest, Issued, LoadedCa, StepTimes};

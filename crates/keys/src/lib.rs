@@ -26,7 +26,7 @@ mod software;
 
 pub use error::KeyError;
 pub use passphrase::{MIN_PASSPHRASE_CHARS, PASSPHRASE_ENV, Passphrase};
-pub use signer::{Signer, measure_sign_rate, measure_sign_rate_threads};
+pub use signer::{Signer, digest_algorithm, measure_sign_rate, measure_sign_rate_threads};
 pub use software::{SoftwareKey, check_algorithms};
 
 pub use carepki_x509::{KeyAlgorithm, SignatureAlgorithm};
