@@ -5,10 +5,11 @@ use const_oid::db::rfc5280::{
 };
 use const_oid::{AssociatedOid, ObjectIdentifier};
 use der::Encode;
-use der::asn1::{Ia5String, OctetString};
+use der::asn1::{Ia5String, OctetString, Uint};
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::constraints::name::GeneralSubtree;
-use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::crl::dp::{DistributionPoint, IssuingDistributionPoint};
+use x509_cert::ext::pkix::crl::{BaseCrlNumber, CrlNumber, FreshestCrl};
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
     AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
@@ -270,4 +271,87 @@ pub fn name_constraints(
         },
         true,
     )
+}
+
+/// cRLNumber, not critical (RFC 5280 §5.2.3).
+pub fn crl_number(number: u64) -> Result<Extension, X509Error> {
+    encode(
+        &CrlNumber(Uint::try_from(number).map_err(|e| X509Error::encode("CRL number", e))?),
+        false,
+    )
+}
+
+/// deltaCRLIndicator naming the base CRL's number, critical (RFC 5280 §5.2.4).
+pub fn delta_crl_indicator(base_crl_number: u64) -> Result<Extension, X509Error> {
+    encode(
+        &BaseCrlNumber(
+            Uint::try_from(base_crl_number).map_err(|e| X509Error::encode("CRL number", e))?,
+        ),
+        true,
+    )
+}
+
+/// freshestCRL with one full-name URI (where the delta CRL is), not critical
+/// (RFC 5280 §5.2.6; full CRLs only).
+pub fn freshest_crl(uri: &str) -> Result<Extension, X509Error> {
+    encode(
+        &FreshestCrl(vec![DistributionPoint {
+            distribution_point: Some(DistributionPointName::FullName(vec![
+                GeneralName::UniformResourceIdentifier(ia5(uri, "delta CRL URL")?),
+            ])),
+            reasons: None,
+            crl_issuer: None,
+        }]),
+        false,
+    )
+}
+
+/// issuingDistributionPoint, critical (RFC 5280 §5.2.5): an optional full-name URI
+/// and at most one of onlyContainsUserCerts and onlyContainsCACerts.
+///
+/// Refuses the empty SEQUENCE (no URI and neither flag), which RFC 5280 forbids.
+/// Encoded with x509-cert's type but under the right OID: x509-cert 0.3 associates
+/// `IssuingDistributionPoint` with id-pe-subjectInfoAccess.
+pub fn issuing_distribution_point(
+    uri: Option<&str>,
+    only_user_certs: bool,
+    only_ca_certs: bool,
+) -> Result<Extension, X509Error> {
+    if only_user_certs && only_ca_certs {
+        return Err(X509Error::InvalidValue(
+            "an issuing distribution point cannot be limited to both user and CA certificates; \
+             set at most one of the two"
+                .to_owned(),
+        ));
+    }
+    if uri.is_none() && !only_user_certs && !only_ca_certs {
+        return Err(X509Error::InvalidValue(
+            "an issuing distribution point needs a URL or a scope (RFC 5280 §5.2.5 forbids \
+             the empty one); leave the extension out instead"
+                .to_owned(),
+        ));
+    }
+    let distribution_point = match uri {
+        Some(u) => Some(DistributionPointName::FullName(vec![
+            GeneralName::UniformResourceIdentifier(ia5(u, "CRL URL")?),
+        ])),
+        None => None,
+    };
+    let idp = IssuingDistributionPoint {
+        distribution_point,
+        only_contains_user_certs: only_user_certs,
+        only_contains_ca_certs: only_ca_certs,
+        only_some_reasons: None,
+        indirect_crl: false,
+        only_contains_attribute_certs: false,
+    };
+    let der = idp
+        .to_der()
+        .map_err(|e| X509Error::encode("issuing distribution point", e))?;
+    Ok(Extension {
+        extn_id: const_oid::db::rfc5280::ID_CE_ISSUING_DISTRIBUTION_POINT,
+        critical: true,
+        extn_value: OctetString::new(der)
+            .map_err(|e| X509Error::encode("issuing distribution point", e))?,
+    })
 }

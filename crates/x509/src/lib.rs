@@ -9,12 +9,14 @@
 
 pub mod alg;
 pub mod cert;
+pub mod crl;
 pub mod csr;
 pub mod error;
 pub mod ext;
 pub mod key;
 pub mod lint;
 pub mod name;
+pub mod ocsp;
 pub mod oid;
 pub mod revocation;
 
