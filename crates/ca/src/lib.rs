@@ -4,11 +4,14 @@
 //! This crate is the only holder of CA signing keys ([`carepki_keys::Signer`]).
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod authority;
 pub mod bench;
+pub mod crl;
 pub mod datadir;
 pub mod error;
 pub mod init;
+pub mod ocsp;
 pub mod responder;
 pub mod revoke;
 pub mod serial;

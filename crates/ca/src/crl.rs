@@ -1,0 +1,326 @@
+//! CRL publication (RFC 5280 §5; docs/REVOCATION.md).
+//!
+//! A CRL is built as a stream so that a million entries never sit in memory as
+//! rows or structures: the revoked entries of a fixed snapshot (revocation
+//! positions up to the newest at the start) are read from a database cursor and
+//! encoded one by one into a temporary file; the TBSCertList around them is then
+//! hashed from that file, the digest signed once, and the CRL written to
+//! `crl/<ca>-<number>.crl` (synced, then renamed into place) and recorded with
+//! its number, which only ever increases, across restarts.
+//!
+//! Full CRLs carry freshestCRL (the delta CRL URL); delta CRLs carry a critical
+//! deltaCRLIndicator with the number of the full CRL they update and hold the
+//! revocations after that CRL's snapshot. Entries stay until the certificate
+//! expires (`not_after` before thisUpdate drops them).
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use carepki_store::CrlRow;
+use carepki_x509::RevocationReason;
+use carepki_x509::crl::{CrlEntry, CrlParams, EntryWriter, digest_tbs, tbs_frame, write_crl};
+use futures_util::StreamExt;
+
+use crate::{Authority, CaError};
+
+/// Which CRL to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrlKind {
+    /// A complete CRL.
+    Full,
+    /// A delta CRL relative to the latest full CRL.
+    Delta,
+}
+
+impl CrlKind {
+    /// `"full"` or `"delta"`, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Delta => "delta",
+        }
+    }
+}
+
+/// A published CRL: its record and where its DER is.
+#[derive(Debug, Clone)]
+pub struct PublishedCrl {
+    /// The record in the database.
+    pub row: CrlRow,
+    /// The DER file.
+    pub path: PathBuf,
+}
+
+/// How many CRL files of each CA are kept (the newest; older ones are removed
+/// after a new one is published, so clients that are still downloading one
+/// finish).
+const KEEP_FILES: usize = 6;
+
+impl Authority {
+    /// Builds, signs and publishes a CRL of `ca_id` with thisUpdate `now`.
+    ///
+    /// A delta CRL needs a full CRL to refer to: when there is none yet, a full
+    /// CRL is published first.
+    pub async fn publish_crl(
+        &self,
+        ca_id: &str,
+        kind: CrlKind,
+        now: i64,
+    ) -> Result<PublishedCrl, CaError> {
+        let ca = self.loaded_ca(ca_id)?;
+        let signer = self.signer(ca_id)?;
+        let store = self.store();
+        let ceremony = self.ceremony();
+        // The snapshot: every revocation up to this position and none after.
+        let upto = store.max_revocation_seq(ca_id).await?;
+        let (after, delta_base, validity) = match kind {
+            CrlKind::Full => (0, None, ceremony.crl_validity),
+            CrlKind::Delta => {
+                let base = match store.latest_crl(ca_id, "full").await? {
+                    Some(base) => base,
+                    None => {
+                        Box::pin(self.publish_crl(ca_id, CrlKind::Full, now))
+                            .await?
+                            .row
+                    }
+                };
+                (
+                    base.revocation_seq,
+                    Some(base.number),
+                    ceremony.delta_crl_validity,
+                )
+            }
+        };
+        let number = store.next_crl_number(ca_id).await?;
+        let dir = self.data_dir().root().join("crl");
+        create_private_dir(&dir)?;
+
+        // 1. Entries of the snapshot, encoded into a temporary file.
+        let tmp_entries = dir.join(format!(".{ca_id}-{number}.entries"));
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp_entries)
+            .map_err(|e| CaError::io(&tmp_entries, e))?;
+        let _cleanup = RemoveOnDrop(tmp_entries.clone());
+        let mut writer = EntryWriter::new(BufWriter::with_capacity(256 * 1024, file));
+        let mut serial = Vec::with_capacity(20);
+        let mut rows = store.revoked_entries(ca_id, after, upto, now);
+        while let Some(row) = rows.next().await {
+            let row = row?;
+            serial.clear();
+            decode_hex_into(&row.serial, &mut serial).map_err(|e| {
+                CaError::DataDir(format!(
+                    "revoked serial {:?} in the database: {e}",
+                    row.serial
+                ))
+            })?;
+            let reason = RevocationReason::from_name(&row.reason).ok();
+            writer
+                .push(&CrlEntry {
+                    serial: &serial,
+                    revoked_at: row.revoked_at,
+                    reason: reason.filter(|r| *r != RevocationReason::Unspecified),
+                    invalidity_date: row.invalidity_date,
+                })
+                .map_err(|e| CaError::io(&tmp_entries, e))?;
+        }
+        drop(rows);
+        let entries = writer.count();
+        let (buffered, entries_len) = writer.finish().map_err(|e| CaError::io(&tmp_entries, e))?;
+        let mut file = buffered
+            .into_inner()
+            .map_err(|e| CaError::io(&tmp_entries, e.into_error()))?;
+
+        // 2. The frame, the digest, one signature.
+        let params = CrlParams {
+            issuer_name_der: ca.subject_der.clone(),
+            signature: ca.signature_algorithm,
+            this_update: now,
+            next_update: now + validity,
+            crl_number: u64::try_from(number).unwrap_or_default(),
+            authority_key_id: ca.key_identifier.clone(),
+            delta_base: delta_base.map(|b| u64::try_from(b).unwrap_or_default()),
+            freshest_crl: match kind {
+                CrlKind::Full => Some(ceremony.delta_crl_url(ca_id)),
+                CrlKind::Delta => None,
+            },
+            issuing_dp: None,
+        };
+        let frame = tbs_frame(&params, entries_len)?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| CaError::io(&tmp_entries, e))?;
+        let digest = digest_tbs(&frame, ca.signature_algorithm, BufReader::new(&mut file))
+            .map_err(|e| CaError::io(&tmp_entries, e))?;
+        let signature = signer.sign_digest(&digest)?;
+
+        // 3. The CRL file, synced and renamed into place.
+        let name = format!("{ca_id}-{number}.crl");
+        let path = dir.join(&name);
+        let tmp_crl = dir.join(format!(".{name}.tmp"));
+        let _cleanup_crl = RemoveOnDrop(tmp_crl.clone());
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| CaError::io(&tmp_entries, e))?;
+        let out = File::create(&tmp_crl).map_err(|e| CaError::io(&tmp_crl, e))?;
+        let mut hashing = HashingWriter {
+            inner: BufWriter::with_capacity(256 * 1024, out),
+            ctx: aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256),
+        };
+        let bytes = write_crl(
+            &frame,
+            ca.signature_algorithm,
+            &signature,
+            BufReader::new(&mut file),
+            &mut hashing,
+        )
+        .map_err(|e| CaError::io(&tmp_crl, e))?;
+        let sha256 = hex::encode(hashing.ctx.finish().as_ref());
+        let out = hashing
+            .inner
+            .into_inner()
+            .map_err(|e| CaError::io(&tmp_crl, e.into_error()))?;
+        out.sync_all().map_err(|e| CaError::io(&tmp_crl, e))?;
+        std::fs::rename(&tmp_crl, &path).map_err(|e| CaError::io(&path, e))?;
+
+        // 4. The record: from now on this is the CRL that is served.
+        let row = CrlRow {
+            ca_id: ca_id.to_owned(),
+            number,
+            kind: kind.as_str().to_owned(),
+            base_number: delta_base,
+            revocation_seq: upto,
+            this_update: now,
+            next_update: now + validity,
+            entries: i64::try_from(entries).unwrap_or(i64::MAX),
+            bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
+            sha256,
+            file: format!("crl/{name}"),
+            created_at: now,
+        };
+        if let Err(e) = store.record_crl(&row, "carepki-crl").await {
+            let _ = std::fs::remove_file(&path);
+            return Err(e.into());
+        }
+        prune(&dir, ca_id, number);
+        tracing::info!(
+            ca = ca_id,
+            number,
+            kind = kind.as_str(),
+            entries,
+            bytes,
+            "published a CRL"
+        );
+        Ok(PublishedCrl { row, path })
+    }
+}
+
+/// Removes the oldest CRL files of `ca_id`, keeping the newest [`KEEP_FILES`].
+fn prune(dir: &Path, ca_id: &str, newest: i64) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!("{ca_id}-");
+    let mut numbers: Vec<i64> = read
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let rest = name.strip_prefix(&prefix)?.strip_suffix(".crl")?;
+            rest.parse().ok()
+        })
+        .filter(|n| *n <= newest)
+        .collect();
+    numbers.sort_unstable();
+    let excess = numbers.len().saturating_sub(KEEP_FILES);
+    for n in &numbers[..excess] {
+        let _ = std::fs::remove_file(dir.join(format!("{ca_id}-{n}.crl")));
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), CaError> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(dir)
+        .map_err(|e| CaError::io(dir, e))
+}
+
+/// Lower- or upper-case hex into bytes (a leading zero nibble added for odd lengths).
+fn decode_hex_into(hex: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    let bytes = hex.as_bytes();
+    let nibble = |c: u8| -> Result<u8, String> {
+        match c {
+            b'0'..=b'9' => Ok(c - b'0'),
+            b'a'..=b'f' => Ok(c - b'a' + 10),
+            b'A'..=b'F' => Ok(c - b'A' + 10),
+            _ => Err(format!("{:?} is not a hex digit", char::from(c))),
+        }
+    };
+    let (first, rest) = if bytes.len() % 2 == 1 {
+        (Some(bytes[0]), &bytes[1..])
+    } else {
+        (None, bytes)
+    };
+    if let Some(c) = first {
+        out.push(nibble(c)?);
+    }
+    for pair in rest.chunks_exact(2) {
+        out.push((nibble(pair[0])? << 4) | nibble(pair[1])?);
+    }
+    if out.is_empty() {
+        return Err("empty serial".to_owned());
+    }
+    Ok(())
+}
+
+/// A writer that also hashes what goes through it.
+struct HashingWriter<W: Write> {
+    inner: W,
+    ctx: aws_lc_rs::digest::Context,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.ctx.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Removes a temporary file when dropped (whether the build succeeded or not).
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_decoding() {
+        let mut out = Vec::new();
+        decode_hex_into("01aB", &mut out).unwrap();
+        assert_eq!(out, [0x01, 0xab]);
+        out.clear();
+        decode_hex_into("abc", &mut out).unwrap();
+        assert_eq!(out, [0x0a, 0xbc]);
+        out.clear();
+        assert!(decode_hex_into("zz", &mut out).is_err());
+        out.clear();
+        assert!(decode_hex_into("", &mut out).is_err());
+    }
+}
