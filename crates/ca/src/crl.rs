@@ -206,14 +206,89 @@ impl Authority {
         }
         prune(&dir, ca_id, number);
         tracing::info!(
-            ca = ca_id,
+            ca = %ca_id,
             number,
-            kind = kind.as_str(),
+            kind = %kind.as_str(),
             entries,
             bytes,
             "published a CRL"
         );
         Ok(PublishedCrl { row, path })
+    }
+}
+
+/// How often the publisher checks whether a CRL is due (it is also woken by
+/// this process's revocations).
+pub const CRL_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A full CRL is rebuilt to include newer revocations once it is this old
+/// (seconds), so that relying parties without delta CRL support learn of a
+/// revocation within minutes; before that, the delta CRL lists it.
+pub const FULL_CRL_REFRESH_AFTER_REVOCATION: i64 = 300;
+
+impl Authority {
+    /// Publishes what is due for `ca_id` at `now`: a full CRL when there is none,
+    /// half of its validity has passed, or it misses revocations and is older
+    /// than [`FULL_CRL_REFRESH_AFTER_REVOCATION`] (and then a delta on top of it); a
+    /// delta CRL when there is none for the current full CRL, a revocation is
+    /// newer than it, or half of its validity has passed. Returns what was
+    /// published.
+    pub async fn publish_due_crls(
+        &self,
+        ca_id: &str,
+        now: i64,
+    ) -> Result<Vec<PublishedCrl>, CaError> {
+        let store = self.store();
+        let mut out = Vec::new();
+        let half_passed =
+            |row: &CrlRow| now >= row.this_update + (row.next_update - row.this_update) / 2;
+        let newest = store.max_revocation_seq(ca_id).await?;
+        let full = match store.latest_crl(ca_id, "full").await? {
+            Some(full)
+                if !half_passed(&full)
+                    && (full.revocation_seq >= newest
+                        || now - full.this_update < FULL_CRL_REFRESH_AFTER_REVOCATION) =>
+            {
+                full
+            }
+            _ => {
+                let published = self.publish_crl(ca_id, CrlKind::Full, now).await?;
+                let row = published.row.clone();
+                out.push(published);
+                row
+            }
+        };
+        let delta_due = match store.latest_crl(ca_id, "delta").await? {
+            Some(delta) => {
+                delta.base_number != Some(full.number)
+                    || delta.revocation_seq < newest
+                    || half_passed(&delta)
+            }
+            None => true,
+        };
+        if delta_due {
+            out.push(self.publish_crl(ca_id, CrlKind::Delta, now).await?);
+        }
+        Ok(out)
+    }
+
+    /// Runs until the process ends: publishes due CRLs of every CA every
+    /// [`CRL_CHECK_INTERVAL`], and a delta CRL right after a revocation made in
+    /// this process.
+    pub async fn run_crl_publisher(self: std::sync::Arc<Self>) {
+        let mut wake = self.subscribe_status_changes();
+        loop {
+            let now = crate::authority::now_unix();
+            for id in self.cas().keys() {
+                if let Err(e) = self.publish_due_crls(id, now).await {
+                    tracing::error!(ca = %id, error = %e, "CRL publication failed");
+                }
+            }
+            tokio::select! {
+                _ = wake.changed() => {}
+                () = tokio::time::sleep(CRL_CHECK_INTERVAL) => {}
+            }
+        }
     }
 }
 

@@ -48,6 +48,14 @@ pub(crate) enum Command {
     /// The CAs.
     #[command(subcommand)]
     Ca(CaCommand),
+    /// Revoke a certificate (final; R-REVOKE-WHEN).
+    Revoke(RevokeArgs),
+    /// Certificate revocation lists.
+    #[command(subcommand)]
+    Crl(CrlCommand),
+    /// Certificate status: the consistency audit (R-STATUS-TRUTH).
+    #[command(subcommand)]
+    Status(StatusCommand),
     /// Run the service (initialises a demo data directory on first run).
     Serve(ServeArgs),
     /// Benchmarks.
@@ -164,6 +172,53 @@ pub(crate) enum CaCommand {
         /// The output directory.
         #[arg(long)]
         out_dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RevokeArgs {
+    /// The certificate's serial number in hex (as `carepki cert list` shows it).
+    pub(crate) serial: String,
+    /// keyCompromise, affiliationChanged, superseded, cessationOfOperation or unspecified.
+    #[arg(long)]
+    pub(crate) reason: String,
+    /// When the key became unusable (RFC 3339, e.g. 2026-11-20T08:00:00Z, or unix seconds).
+    #[arg(long)]
+    pub(crate) invalidity_date: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CrlCommand {
+    /// Build, sign and publish a CRL now, and write a copy.
+    Generate {
+        /// The CA (default: every CA).
+        #[arg(long)]
+        ca: Option<String>,
+        /// Make a delta CRL (the revocations since the last full CRL).
+        #[arg(long)]
+        delta: bool,
+        /// Where to write the DER copy (with --ca only).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print what was published as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StatusCommand {
+    /// Compare every certificate's status in the database, its pre-signed OCSP
+    /// response, the latest full + delta CRL and the search answer; exit 1 on
+    /// any disagreement that reports a valid certificate revoked or a revoked one
+    /// good.
+    Audit {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -15,13 +15,14 @@ use carepki_store::{CertFilter, CertificateRow, OrganisationRow, Store};
 use carepki_x509::KeyAlgorithm;
 
 use crate::cli::{
-    Algorithm, BenchCommand, CaCommand, CertCommand, Cli, Command, Global, OrgCommand,
+    Algorithm, BenchCommand, CaCommand, CertCommand, Cli, Command, CrlCommand, Global, OrgCommand,
+    StatusCommand,
 };
 
 /// The fictional demo register shipped with CarePKI.
 const EXAMPLE_ORGANISATIONS: &str = include_str!("../../../examples/organisations.json");
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// `println!` that ends the process quietly when stdout is closed (e.g. `| head`)
 /// instead of panicking.
@@ -268,6 +269,16 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
             store.close().await;
             Ok(())
         }
+        Command::Revoke(args) => crate::status_cmds::revoke(g, args).await,
+        Command::Crl(CrlCommand::Generate {
+            ca,
+            delta,
+            out,
+            json,
+        }) => crate::status_cmds::crl_generate(g, ca, delta, out, json).await,
+        Command::Status(StatusCommand::Audit { json }) => {
+            crate::status_cmds::status_audit(g, json).await
+        }
         Command::Serve(args) => serve(g, args.listen).await,
         Command::Bench(BenchCommand::Issue {
             n,
@@ -285,7 +296,7 @@ fn key_algorithm(a: Algorithm) -> KeyAlgorithm {
     }
 }
 
-fn actor() -> String {
+pub(crate) fn actor() -> String {
     format!(
         "cli:{}",
         std::env::var("USER").unwrap_or_else(|_| "unknown".into())
@@ -404,7 +415,7 @@ fn backend_name(store: &Store) -> &'static str {
     }
 }
 
-async fn open_authority(g: &Global) -> Result<Authority, Error> {
+pub(crate) async fn open_authority(g: &Global) -> Result<Authority, Error> {
     let store = open_store(g).await?;
     let dir = DataDir::new(&g.data_dir);
     let passphrase = Passphrase::from_env_or_file(&dir.passphrase_file())?;
@@ -514,7 +525,7 @@ async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
         );
         store.close().await;
     }
-    let authority = open_authority(g).await?;
+    let authority = Arc::new(open_authority(g).await?);
     let recovered = authority.recover(300, "serve").await?;
     if recovered > 0 {
         tracing::warn!(
@@ -531,7 +542,17 @@ async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
         "  CA certificates:  {}",
         authority.ceremony().ca_issuers_url("root")
     );
-    carepki_web::serve(&authority, listener).await?;
+    say!(
+        "  OCSP:             {}",
+        authority.ceremony().ocsp_url("service-providers")
+    );
+    say!(
+        "  CRL:              {}",
+        authority.ceremony().crl_url("service-providers")
+    );
+    say!("  metrics:          http://{addr}/metrics");
+    let ocsp = carepki_web::start_status_services(&authority).await?;
+    carepki_web::serve(&authority, ocsp, listener).await?;
     authority.store().close().await;
     Ok(())
 }

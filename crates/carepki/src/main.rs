@@ -3,7 +3,9 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+#[macro_use]
 mod commands;
+mod status_cmds;
 
 use std::process::ExitCode;
 
@@ -17,14 +19,22 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CAREPKI_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,carepki=info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CAREPKI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,carepki=info"));
+    // CAREPKI_LOG_FORMAT=json: one JSON object per line, for log collectors.
+    if std::env::var("CAREPKI_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {

@@ -1,8 +1,10 @@
-//! CarePKI's HTTP face. For now: the CA certificates at the URLs that issued
-//! certificates name in their authorityInfoAccess (caIssuers), and a health endpoint.
-//! Later issues add CRLs, OCSP, search and the e-service here: only this crate speaks
-//! HTTP.
+//! CarePKI's HTTP face: the CA certificates at the URLs that issued certificates
+//! name in their authorityInfoAccess (caIssuers), the CRLs at their distribution
+//! points, the OCSP responder, certificate search, the certificate test service,
+//! Prometheus metrics and a health endpoint. Only this crate speaks HTTP.
 #![forbid(unsafe_code)]
+
+mod status;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -14,6 +16,7 @@ use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use carepki_ca::Authority;
+use carepki_ca::ocsp::OcspService;
 use carepki_store::Store;
 
 /// A document served at a fixed path.
@@ -23,10 +26,13 @@ struct Published {
     body: Arc<Vec<u8>>,
 }
 
+/// What every handler can reach.
 #[derive(Clone)]
-struct AppState {
-    store: Store,
+pub(crate) struct AppState {
+    pub(crate) authority: Arc<Authority>,
+    pub(crate) store: Store,
     published: Arc<HashMap<String, Published>>,
+    crls: Arc<status::CrlPaths>,
     ca_count: usize,
 }
 
@@ -35,7 +41,7 @@ struct AppState {
 /// Every CA certificate is served as DER (`application/pkix-cert`, RFC 2585) at the
 /// path of its caIssuers URL from the ceremony, and as PEM next to it (`.pem` in place
 /// of `.der`, `application/x-pem-file`).
-pub fn router(authority: &Authority) -> Router {
+pub fn router(authority: &Arc<Authority>) -> Router {
     let mut published = HashMap::new();
     for (id, ca) in authority.cas() {
         let url = authority.ceremony().ca_issuers_url(id);
@@ -61,9 +67,11 @@ pub fn router(authority: &Authority) -> Router {
         }
     }
     let state = AppState {
+        authority: Arc::clone(authority),
         store: authority.store().clone(),
         ca_count: authority.cas().len(),
         published: Arc::new(published),
+        crls: Arc::new(status::CrlPaths::new(authority)),
     };
     Router::new()
         .route("/health", get(health))
@@ -95,6 +103,9 @@ async fn health(State(state): State<AppState>) -> Response {
 }
 
 async fn published_document(State(state): State<AppState>, uri: Uri) -> Response {
+    if let Some(resp) = state.crls.serve(&state.authority, uri.path()).await {
+        return resp;
+    }
     match state.published.get(uri.path()) {
         Some(doc) => {
             let mut resp = (StatusCode::OK, doc.body.as_ref().clone()).into_response();
@@ -113,12 +124,34 @@ async fn published_document(State(state): State<AppState>, uri: Uri) -> Response
     }
 }
 
+/// The whole service: [`router`] plus the OCSP responder and `/metrics`.
+pub fn service_router(authority: &Arc<Authority>, ocsp: Arc<OcspService>) -> Router {
+    router(authority)
+        .merge(status::ocsp_routes(ocsp))
+        .merge(status::metrics_routes(Arc::clone(authority)))
+}
+
+/// Starts the status machinery of a service: the OCSP responder (responder
+/// certificates, pre-signed responses) and, in the background, its refresher,
+/// the CRL publisher and the periodic status audit.
+pub async fn start_status_services(
+    authority: &Arc<Authority>,
+) -> Result<Arc<OcspService>, carepki_ca::CaError> {
+    status::metrics_handle();
+    let ocsp = OcspService::start(Arc::clone(authority)).await?;
+    tokio::spawn(Arc::clone(&ocsp).run_refresher());
+    tokio::spawn(Arc::clone(authority).run_crl_publisher());
+    tokio::spawn(status::run_audits(Arc::clone(authority)));
+    Ok(ocsp)
+}
+
 /// Serve until the process is stopped (Ctrl-C or SIGTERM).
 pub async fn serve(
-    authority: &Authority,
+    authority: &Arc<Authority>,
+    ocsp: Arc<OcspService>,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    let app = router(authority);
+    let app = service_router(authority, ocsp);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -146,4 +179,14 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// One status audit of `authority` at `now`, with the certificate search's
+/// answers (R-STATUS-TRUTH); what `carepki status audit` and the service's
+/// periodic audit run.
+pub async fn audit_once(
+    authority: &Authority,
+    now: i64,
+) -> Result<carepki_ca::audit::AuditReport, carepki_ca::CaError> {
+    authority.audit_status(now, None).await
 }
