@@ -505,6 +505,18 @@ impl Store {
         Ok((valid, revoked))
     }
 
+    /// Test support: moves a certificate's notAfter (in the database only), so
+    /// that tests can treat it as expired.
+    #[cfg(feature = "testing")]
+    pub async fn set_not_after_for_tests(&self, serial: &str, not_after: i64) -> Result<()> {
+        sqlx::query("UPDATE certificates SET not_after = $2 WHERE serial = $1")
+            .bind(serial.to_ascii_lowercase())
+            .bind(not_after)
+            .execute(&self.inner.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Test and audit support: sets a certificate's stored status without the
     /// revocation cycle, as a bug or a bad manual edit would. Only for tests
     /// that prove the status audit catches it.
