@@ -169,3 +169,241 @@ pub async fn bench_issue(
             .collect(),
     })
 }
+
+/// The figures of `carepki bench crl`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CrlBenchReport {
+    /// Revoked entries on the CRL.
+    pub entries: u64,
+    /// Seconds to build and sign the CRL from the database (stream the rows,
+    /// encode, hash, sign once, write and sync the file, record it).
+    pub publish_seconds: f64,
+    /// Seconds to encode, hash and sign the same number of entries without the
+    /// database (the DER pipeline alone, into a temporary file).
+    pub encode_sign_seconds: f64,
+    /// Size of the CRL in bytes.
+    pub bytes: i64,
+    /// Peak resident memory of the process while publishing, KiB (Linux
+    /// VmHWM, reset just before), and the resident memory just before.
+    pub peak_rss_kib: Option<u64>,
+    /// Resident memory before publishing, KiB.
+    pub rss_before_kib: Option<u64>,
+}
+
+/// Publishes a full CRL of `ca_id` holding the revocations already in the
+/// database, measuring time and peak memory; then runs the DER pipeline alone
+/// over the same number of synthetic entries.
+pub async fn bench_crl(authority: &Authority, ca_id: &str) -> Result<CrlBenchReport, CaError> {
+    let now = crate::authority::now_unix();
+    let rss_before = read_status_kib("VmRSS:");
+    // Linux: writing 5 resets the peak resident set size to the current one.
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let t = Instant::now();
+    let published = authority
+        .publish_crl(ca_id, crate::crl::CrlKind::Full, now)
+        .await?;
+    let publish_seconds = t.elapsed().as_secs_f64();
+    let peak = if reset {
+        read_status_kib("VmHWM:")
+    } else {
+        None
+    };
+    let entries = u64::try_from(published.row.entries).unwrap_or_default();
+
+    let signer = authority.signer(ca_id)?;
+    let ca = authority.loaded_ca(ca_id)?;
+    let (issuer, aki, alg) = (
+        ca.subject_der.clone(),
+        ca.key_identifier.clone(),
+        ca.signature_algorithm,
+    );
+    let encode_sign_seconds = tokio::task::spawn_blocking(move || {
+        pipeline_only(entries, &issuer, &aki, alg, &*signer, now)
+    })
+    .await
+    .map_err(|e| CaError::DataDir(format!("benchmark task failed: {e}")))??;
+    Ok(CrlBenchReport {
+        entries,
+        publish_seconds,
+        encode_sign_seconds,
+        bytes: published.row.bytes,
+        peak_rss_kib: peak,
+        rss_before_kib: rss_before,
+    })
+}
+
+fn pipeline_only(
+    n: u64,
+    issuer: &[u8],
+    aki: &[u8],
+    alg: SignatureAlgorithm,
+    signer: &dyn carepki_keys::Signer,
+    now: i64,
+) -> Result<f64, CaError> {
+    use carepki_x509::crl::{CrlEntry, CrlParams, EntryWriter, digest_tbs, tbs_frame, write_crl};
+    use std::io::{BufReader, BufWriter, Seek, SeekFrom};
+    let tmp = tempfile_in_tmp()?;
+    let t = Instant::now();
+    let mut writer = EntryWriter::new(BufWriter::with_capacity(256 * 1024, &tmp.0));
+    let mut serial = [0u8; 16];
+    serial[0] = 0x7e;
+    for i in 0..n {
+        serial[8..].copy_from_slice(&i.to_be_bytes());
+        writer
+            .push(&CrlEntry {
+                serial: &serial,
+                revoked_at: now,
+                reason: Some(carepki_x509::RevocationReason::KeyCompromise),
+                invalidity_date: None,
+            })
+            .map_err(|e| CaError::io(&tmp.1, e))?;
+    }
+    let (_, len) = writer.finish().map_err(|e| CaError::io(&tmp.1, e))?;
+    let frame = tbs_frame(
+        &CrlParams {
+            issuer_name_der: issuer.to_vec(),
+            signature: alg,
+            this_update: now,
+            next_update: now + 86_400,
+            crl_number: 1,
+            authority_key_id: aki.to_vec(),
+            delta_base: None,
+            freshest_crl: None,
+            issuing_dp: None,
+        },
+        len,
+    )?;
+    let mut f = &tmp.0;
+    f.seek(SeekFrom::Start(0))
+        .map_err(|e| CaError::io(&tmp.1, e))?;
+    let digest = digest_tbs(&frame, alg, BufReader::new(f)).map_err(|e| CaError::io(&tmp.1, e))?;
+    let signature = signer.sign_digest(&digest)?;
+    f.seek(SeekFrom::Start(0))
+        .map_err(|e| CaError::io(&tmp.1, e))?;
+    write_crl(&frame, alg, &signature, BufReader::new(f), std::io::sink())
+        .map_err(|e| CaError::io(&tmp.1, e))?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// An anonymous temporary file (removed when dropped) and its path.
+struct TmpFile(std::fs::File, std::path::PathBuf);
+
+impl Drop for TmpFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.1);
+    }
+}
+
+fn tempfile_in_tmp() -> Result<TmpFile, CaError> {
+    let path = std::env::temp_dir().join(format!(
+        "carepki-crl-bench-{}-{}",
+        std::process::id(),
+        crate::authority::now_unix()
+    ));
+    let f = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| CaError::io(&path, e))?;
+    Ok(TmpFile(f, path))
+}
+
+fn read_status_kib(field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    text.lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The figures of `carepki bench revocation`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RevocationBenchReport {
+    /// Revocations measured.
+    pub revocations: usize,
+    /// Milliseconds from `revoke` returning to the OCSP responder answering
+    /// `revoked` for that serial: median, 99th percentile, maximum.
+    pub median_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Maximum.
+    pub max_ms: f64,
+    /// OCSP answers per second of the in-process responder for a pre-signed
+    /// response (no HTTP), one thread, same run.
+    pub presigned_answers_per_second: f64,
+}
+
+/// Revokes each of `serials` (issued by `ca_id`, with `requests[i]` the DER
+/// OCSP request for `serials[i]`) and measures how long the responder takes to
+/// answer `revoked` after `revoke` returns.
+pub async fn bench_revocation(
+    authority: &Authority,
+    ocsp: &crate::ocsp::OcspService,
+    serials: &[String],
+    requests: &[Vec<u8>],
+) -> Result<RevocationBenchReport, CaError> {
+    use crate::ocsp::AnswerKind;
+    // The in-process hot path first, on a response that is pre-signed.
+    let probe = requests
+        .first()
+        .ok_or_else(|| CaError::InvalidInput("no certificates to revoke".into()))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ocsp.respond(probe, crate::authority::now_unix()).await.kind != AnswerKind::Good {
+        if Instant::now() > deadline {
+            return Err(CaError::DataDir(
+                "no pre-signed response appeared within 10 s".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let t = Instant::now();
+    let mut answered = 0_u64;
+    while t.elapsed() < Duration::from_secs(2) {
+        for _ in 0..1000 {
+            std::hint::black_box(ocsp.respond(probe, 0).await);
+        }
+        answered += 1000;
+    }
+    let presigned_answers_per_second = answered as f64 / t.elapsed().as_secs_f64();
+
+    let mut latencies = Vec::with_capacity(serials.len());
+    for (serial, request) in serials.iter().zip(requests) {
+        authority
+            .revoke(
+                serial,
+                carepki_x509::RevocationReason::Superseded,
+                None,
+                "bench",
+            )
+            .await?;
+        let t = Instant::now();
+        loop {
+            let a = ocsp.respond(request, crate::authority::now_unix()).await;
+            if a.kind == AnswerKind::Revoked {
+                break;
+            }
+            if t.elapsed() > Duration::from_secs(10) {
+                return Err(CaError::DataDir(format!(
+                    "OCSP did not answer revoked for {serial} within 10 s"
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let pick = |q: f64| {
+        let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+        latencies[i.min(latencies.len() - 1)]
+    };
+    Ok(RevocationBenchReport {
+        revocations: latencies.len(),
+        median_ms: pick(0.5),
+        p99_ms: pick(0.99),
+        max_ms: latencies.last().copied().unwrap_or_default(),
+        presigned_answers_per_second,
+    })
+}

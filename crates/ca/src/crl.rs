@@ -68,6 +68,7 @@ impl Authority {
         kind: CrlKind,
         now: i64,
     ) -> Result<PublishedCrl, CaError> {
+        let started = std::time::Instant::now();
         let ca = self.loaded_ca(ca_id)?;
         let signer = self.signer(ca_id)?;
         let store = self.store();
@@ -129,6 +130,7 @@ impl Authority {
                 .map_err(|e| CaError::io(&tmp_entries, e))?;
         }
         drop(rows);
+        tracing::debug!(elapsed = ?started.elapsed(), "CRL entries read and encoded");
         let entries = writer.count();
         let (buffered, entries_len) = writer.finish().map_err(|e| CaError::io(&tmp_entries, e))?;
         let mut file = buffered
@@ -156,6 +158,7 @@ impl Authority {
         let digest = digest_tbs(&frame, ca.signature_algorithm, BufReader::new(&mut file))
             .map_err(|e| CaError::io(&tmp_entries, e))?;
         let signature = signer.sign_digest(&digest)?;
+        tracing::debug!(elapsed = ?started.elapsed(), "CRL hashed and signed");
 
         // 3. The CRL file, synced and renamed into place.
         let name = format!("{ca_id}-{number}.crl");
@@ -182,7 +185,9 @@ impl Authority {
             .inner
             .into_inner()
             .map_err(|e| CaError::io(&tmp_crl, e.into_error()))?;
+        tracing::debug!(elapsed = ?started.elapsed(), "CRL written");
         out.sync_all().map_err(|e| CaError::io(&tmp_crl, e))?;
+        tracing::debug!(elapsed = ?started.elapsed(), "CRL synced");
         std::fs::rename(&tmp_crl, &path).map_err(|e| CaError::io(&path, e))?;
 
         // 4. The record: from now on this is the CRL that is served.

@@ -248,4 +248,24 @@ pub(crate) enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Build and sign a full CRL with N revoked entries from the database, in a
+    /// temporary data directory, and report time and peak memory.
+    Crl {
+        /// Revoked entries on the CRL.
+        #[arg(long, default_value_t = 1_000_000)]
+        n: i64,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Time from `revoke` returning to OCSP answering `revoked` (in process),
+    /// and the in-process rate of pre-signed OCSP answers.
+    Revocation {
+        /// Revocations to measure.
+        #[arg(long, default_value_t = 200)]
+        n: usize,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -286,6 +286,12 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
             algorithm,
             json,
         }) => bench_issue(n, concurrency, key_algorithm(algorithm), json).await,
+        Command::Bench(BenchCommand::Crl { n, json }) => {
+            crate::status_cmds::bench_crl(n, json).await
+        }
+        Command::Bench(BenchCommand::Revocation { n, json }) => {
+            crate::status_cmds::bench_revocation(n, json).await
+        }
     }
 }
 
@@ -555,6 +561,25 @@ async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
     carepki_web::serve(&authority, ocsp, listener).await?;
     authority.store().close().await;
     Ok(())
+}
+
+/// A throw-away data directory with the demo hierarchy and register, for benchmarks.
+pub(crate) async fn bench_data_dir() -> Result<(tempfile::TempDir, Global), Error> {
+    let tmp = tempfile::Builder::new()
+        .prefix("carepki-bench-")
+        .tempdir()?;
+    let g = Global {
+        data_dir: tmp.path().join("data"),
+        database_url: None,
+    };
+    eprintln!(
+        "bench: initialising a data directory in {}",
+        tmp.path().display()
+    );
+    let (store, _) = init(&g, String::new(), KeyAlgorithm::EcdsaP384).await?;
+    import_orgs(&store, EXAMPLE_ORGANISATIONS).await?;
+    store.close().await;
+    Ok((tmp, g))
 }
 
 async fn bench_issue(

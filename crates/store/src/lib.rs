@@ -50,6 +50,7 @@ mod jobs;
 mod model;
 mod multirow;
 mod read;
+mod search;
 mod status;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -70,6 +71,10 @@ pub use model::{
     NewAuditEvent, OrganisationRow, WriteStats,
 };
 use read::{ca_columns, certificate_columns, organisation_columns};
+pub use search::{
+    DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, OrgNames, SearchHit, SearchPage, SearchQuery,
+    SearchStatus,
+};
 pub use status::{
     CrlRow, OcspResponseRow, ResponderRow, Revocation, RevokedEntry, StatusChange, StatusRow,
 };

@@ -498,6 +498,25 @@ fn walk_extensions(explicit: &[u8], nonce_here: bool) -> Result<Option<&[u8]>, R
     Ok(nonce)
 }
 
+/// The DER of an unsigned OCSPRequest asking about `cert_ids` (each a DER CertID
+/// from [`cert_id`]), with a nonce extension when `nonce` is given: what clients
+/// send, for tests and benchmarks.
+pub fn encode_request(cert_ids: &[&[u8]], nonce: Option<&[u8]>) -> Vec<u8> {
+    let mut list = Vec::new();
+    for id in cert_ids {
+        push_tlv(&mut list, SEQUENCE, id);
+    }
+    let mut tbs = Vec::with_capacity(list.len() + 64);
+    push_tlv(&mut tbs, SEQUENCE, &list);
+    if let Some(nonce) = nonce {
+        let mut ext = Vec::with_capacity(nonce.len() + 20);
+        push_tlv(&mut ext, OID, rfc6960::ID_PKIX_OCSP_NONCE.as_bytes());
+        push_tlv(&mut ext, OCTET_STRING, &tlv(OCTET_STRING, nonce));
+        push_tlv(&mut tbs, ctx(2), &tlv(SEQUENCE, &tlv(SEQUENCE, &ext)));
+    }
+    tlv(SEQUENCE, &tlv(SEQUENCE, &tbs))
+}
+
 // ---------------------------------------------------------------------------------
 // Responses
 // ---------------------------------------------------------------------------------
@@ -1315,6 +1334,23 @@ mod tests {
 
     fn sample_cert_id() -> Vec<u8> {
         cert_id(HashAlg::Sha1, b"\x30\x00", b"\x04key", &[0x01, 0x02]).unwrap()
+    }
+
+    #[test]
+    fn encoded_requests_parse_back() {
+        let id = cert_id(HashAlg::Sha1, b"issuer name", b"issuer key", &[0x01, 0x02]).unwrap();
+        let req = encode_request(&[&id, &id], Some(b"nonce-123"));
+        let parsed = parse_request(&req, 10).unwrap();
+        assert_eq!(parsed.cert_ids.len(), 2);
+        assert_eq!(parsed.cert_ids[0].der, id);
+        assert_eq!(parsed.cert_ids[1].serial, [0x01, 0x02]);
+        assert_eq!(parsed.nonce.as_deref(), Some(&b"nonce-123"[..]));
+        let plain = encode_request(&[&id], None);
+        assert_eq!(parse_request(&plain, 1).unwrap().nonce, None);
+        assert!(matches!(
+            parse_request(&req, 1),
+            Err(RequestError::TooMany { count: 2, max: 1 })
+        ));
     }
 
     #[test]
