@@ -11,6 +11,7 @@ pub mod crl;
 pub mod datadir;
 pub mod error;
 pub mod init;
+pub mod inspect;
 pub mod ocsp;
 pub mod responder;
 pub mod revoke;

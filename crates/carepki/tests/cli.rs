@@ -24,5 +24,7 @@ mod postgres;
 mod selftest;
 #[path = "cli/serve.rs"]
 mod serve;
+#[path = "cli/status.rs"]
+mod status;
 #[path = "cli/support.rs"]
 mod support;

@@ -220,7 +220,8 @@ impl Ceremony {
                 Err(bad(format!("{what} must be {lo} to {hi}, not {v}")))
             }
         };
-        let crl_validity = ranged("crl_validity_hours", file.crl_validity_hours, 24, 1, 168)? * 3600;
+        let crl_validity =
+            ranged("crl_validity_hours", file.crl_validity_hours, 24, 1, 168)? * 3600;
         let delta_crl_validity = ranged(
             "delta_crl_validity_minutes",
             file.delta_crl_validity_minutes,

@@ -289,13 +289,13 @@ impl Store {
         actor: &str,
         at: i64,
     ) -> Result<Revocation> {
-        if let Some(date) = invalidity_date {
-            if date > at {
-                return Err(StoreError::InvalidInput {
-                    field: "invalidity date",
-                    reason: "lies in the future; give the time the key was known or suspected to be compromised".to_owned(),
-                });
-            }
+        if let Some(date) = invalidity_date
+            && date > at
+        {
+            return Err(StoreError::InvalidInput {
+                field: "invalidity date",
+                reason: "lies in the future; give the time the key was known or suspected to be compromised".to_owned(),
+            });
         }
         let job = Job::RecordRevocation {
             serial: normalise_serial(serial)?,
@@ -776,15 +776,15 @@ pub(crate) async fn record_crl(cx: &mut Ctx<'_>, crl: &CrlRow) -> Result<()> {
         .bind(&crl.ca_id)
         .fetch_one(&mut *cx.conn)
         .await?;
-    if let Some(max) = max {
-        if crl.number <= max {
-            return Err(StoreError::Conflict {
-                what: format!(
-                    "CRL number {} of {} is not above the last one ({max}); CRL numbers only increase",
-                    crl.number, crl.ca_id
-                ),
-            });
-        }
+    if let Some(max) = max
+        && crl.number <= max
+    {
+        return Err(StoreError::Conflict {
+            what: format!(
+                "CRL number {} of {} is not above the last one ({max}); CRL numbers only increase",
+                crl.number, crl.ca_id
+            ),
+        });
     }
     sqlx::query(
         "INSERT INTO crls (ca_id, number, kind, base_number, revocation_seq, this_update, \

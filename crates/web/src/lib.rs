@@ -4,7 +4,9 @@
 //! Prometheus metrics and a health endpoint. Only this crate speaks HTTP.
 #![forbid(unsafe_code)]
 
+mod search;
 mod status;
+mod testservice;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -75,6 +77,8 @@ pub fn router(authority: &Arc<Authority>) -> Router {
     };
     Router::new()
         .route("/health", get(health))
+        .merge(search::routes())
+        .merge(testservice::routes())
         .fallback(published_document)
         .with_state(state)
 }
@@ -182,11 +186,34 @@ async fn shutdown_signal() {
 }
 
 /// One status audit of `authority` at `now`, with the certificate search's
-/// answers (R-STATUS-TRUTH); what `carepki status audit` and the service's
-/// periodic audit run.
+/// answer for every certificate (R-STATUS-TRUTH); what `carepki status audit`
+/// and the service's periodic audit run.
+///
+/// The search is asked serial by serial through the same query the search API
+/// and page run, so a fault in it shows up here.
 pub async fn audit_once(
     authority: &Authority,
     now: i64,
 ) -> Result<carepki_ca::audit::AuditReport, carepki_ca::CaError> {
-    authority.audit_status(now, None).await
+    use futures_util::StreamExt as _;
+    let store = authority.store();
+    let mut answers = HashMap::new();
+    let mut serials = Vec::new();
+    let mut statuses = store.statuses();
+    while let Some(row) = statuses.next().await {
+        serials.push(row?.serial);
+    }
+    drop(statuses);
+    for serial in serials {
+        let q = carepki_store::SearchQuery {
+            serial: Some(serial.clone()),
+            per_page: 2,
+            ..carepki_store::SearchQuery::all(now)
+        };
+        let page = store.search_certificates(&q).await?;
+        if let Some(hit) = page.items.iter().find(|h| h.serial == serial) {
+            answers.insert(serial, hit.status.as_str().to_owned());
+        }
+    }
+    authority.audit_status(now, Some(&answers)).await
 }

@@ -156,12 +156,15 @@ pub(crate) fn http_date(unix: i64) -> String {
 
 // ---- CRLs -----------------------------------------------------------------
 
+/// A CA id and `"full"` or `"delta"`.
+type CrlKey = (String, &'static str);
+
 /// Where each CA's CRLs are served: the paths of the ceremony's CRL and delta
 /// CRL URLs, and the latest bytes read (by CRL number).
 #[derive(Default)]
 pub(crate) struct CrlPaths {
     paths: HashMap<String, (String, &'static str)>,
-    cache: Mutex<HashMap<(String, &'static str), (i64, Bytes)>>,
+    cache: Mutex<HashMap<CrlKey, (i64, Bytes)>>,
 }
 
 impl CrlPaths {

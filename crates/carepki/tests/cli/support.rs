@@ -926,3 +926,145 @@ pub(crate) fn walk(root: &Path) -> Vec<PathBuf> {
     }
     all
 }
+
+// ---- requests with a body, and the other pkilint linters (issue 3) ---------------------
+
+/// `METHOD path` with `headers` and `body` over a new connection; every step gives up
+/// after `timeout`. The body is written on its own thread while the response is read,
+/// so a server that answers before reading it all (413) is heard. Connection errors and
+/// timeouts are returned as text, for the caller to judge.
+pub(crate) fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+) -> Result<HttpResponse, String> {
+    let mut conn = TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    conn.set_read_timeout(Some(timeout))
+        .and_then(|()| conn.set_write_timeout(Some(timeout)))
+        .map_err(|e| e.to_string())?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut writer = conn.try_clone().map_err(|e| e.to_string())?;
+    let body = body.to_vec();
+    let sender = std::thread::spawn(move || {
+        // The server may answer and close before it has read everything: ignore errors.
+        let _ = writer
+            .write_all(head.as_bytes())
+            .and_then(|()| writer.write_all(&body));
+    });
+    let mut raw = Vec::new();
+    let read = conn.read_to_end(&mut raw);
+    let _ = sender.join();
+    if let Err(e) = read
+        && raw.is_empty()
+    {
+        return Err(format!(
+            "{method} {path}: no answer within {timeout:?}: {e}"
+        ));
+    }
+    parse_http_response(&raw).map_err(|e| format!("{method} {path}: {e}"))
+}
+
+/// An HTTP/1.1 response as read from the wire (the body de-chunked).
+pub(crate) fn parse_http_response(raw: &[u8]) -> Result<HttpResponse, String> {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| format!("no end of headers in {:?}", String::from_utf8_lossy(raw)))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    if !status_line.starts_with("HTTP/1.") {
+        return Err(format!("bad status line {status_line:?}"));
+    }
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("bad status line {status_line:?}"))?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut resp = HttpResponse {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    };
+    if resp
+        .header("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
+        resp.body = dechunk(&resp.body);
+    }
+    Ok(resp)
+}
+
+/// A pkilint program (`lint_crl`, `lint_ocsp_response`, `lint_pkix_cert`, …): from PATH,
+/// else from `~/.local/bin`, where `pip install --user` puts it.
+pub(crate) fn pkilint_program(name: &str) -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(name))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let user = std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/bin").join(name));
+    on_path
+        .into_iter()
+        .chain(user)
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{name} (pkilint) is neither on PATH nor in ~/.local/bin"))
+}
+
+/// Asserts that the pkilint linter `program` (with `args` before the file) reports
+/// nothing at WARNING, ERROR or FATAL for `file` (NOTICE and INFO are fine), and that it
+/// did read the file.
+#[track_caller]
+pub(crate) fn assert_pkilint_program_clean(program: &str, args: &[&str], file: &Path) {
+    let mut all: Vec<&str> = vec!["lint"];
+    all.extend_from_slice(args);
+    all.push(s(file));
+    let r = run(tool(s(&pkilint_program(program)), &all));
+    let bad: Vec<&str> = r
+        .stdout
+        .lines()
+        .chain(r.stderr.lines())
+        .filter(|l| l.contains("ERROR") || l.contains("WARNING") || l.contains("FATAL"))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{program} reports problems in {}: {bad:?}\n{}",
+        file.display(),
+        r.describe()
+    );
+    // Exit 1 with findings means it linted; exit 1 without findings (and a message on
+    // stderr) means it could not read the file.
+    let findings = r
+        .stdout
+        .lines()
+        .filter(|l| l.trim_end().ends_with("(INFO)") || l.trim_end().ends_with("(NOTICE)"))
+        .count();
+    let read_ok = match r.status.code() {
+        Some(0) => true,
+        Some(1) => findings > 0,
+        _ => false,
+    };
+    assert!(
+        read_ok && r.stderr.trim().is_empty(),
+        "{program} did not lint {}: {}",
+        file.display(),
+        r.describe()
+    );
+}

@@ -1,0 +1,594 @@
+//! The certificate test service over HTTP: [`Authority::inspect`] as a JSON API
+//! and as an HTML page.
+//!
+//! - `POST /api/v1/test-certificate` with the certificate as the body (PEM or
+//!   DER: `application/pkix-cert`, `application/x-pem-file`, `text/plain`,
+//!   `application/octet-stream`) or `application/json`
+//!   `{ "issuer": "<ca id>", "serial": "<hex>" }` → the inspection as JSON.
+//!   Bodies over 64 KiB get 413; input that is not a certificate gets 400 with
+//!   `{ "error": "…" }`.
+//! - `GET /test-certificate?lang=fi|sv|en` → the form (file upload, paste, or
+//!   issuer and serial); with `issuer` and `serial` in the query it also shows
+//!   the report (the search page links here).
+//! - `POST /test-certificate` (multipart or URL-encoded form) → the report.
+//!
+//! The verdict is the database's (R-STATUS-TRUTH); each published source is
+//! shown beside it with whether it agrees.
+//!
+//! [`Authority::inspect`]: carepki_ca::Authority::inspect
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use carepki_ca::CaError;
+use carepki_ca::authority::now_unix;
+use carepki_ca::inspect::{InspectInput, Inspection, MAX_INPUT};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::search::{Lang, json_error, render};
+
+/// The largest request body of the API: one certificate, 64 KiB.
+pub(crate) const MAX_BODY: usize = MAX_INPUT;
+
+/// The largest form submission: the certificate plus the form's own overhead
+/// (multipart boundaries, URL-encoding of a pasted PEM).
+const MAX_FORM: usize = 4 * MAX_INPUT;
+
+/// The routes of the test service.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/test-certificate", post(api_test))
+        .route("/test-certificate", get(page).post(submit))
+        .layer(DefaultBodyLimit::max(MAX_FORM))
+}
+
+/// The body types the API reads as a certificate.
+const CERTIFICATE_TYPES: [&str; 5] = [
+    "application/pkix-cert",
+    "application/x-pem-file",
+    "text/plain",
+    "application/octet-stream",
+    "application/x-x509-ca-cert",
+];
+
+/// The JSON form of the API's request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BySerial {
+    issuer: String,
+    serial: String,
+}
+
+enum ReadError {
+    TooLarge,
+    Broken(String),
+}
+
+/// Reads a body of at most `limit` bytes, stopping as soon as it is exceeded.
+async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, ReadError> {
+    let mut stream = body.into_data_stream();
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ReadError::Broken(e.to_string()))?;
+        if out.len() + chunk.len() > limit {
+            return Err(ReadError::TooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|v| !v.is_empty())
+}
+
+fn too_large() -> String {
+    format!(
+        "the request body is larger than {} KiB; send one certificate (a few KiB)",
+        MAX_BODY / 1024
+    )
+}
+
+/// What an inspection failure means for the caller: a message for a bad
+/// request, or `Err` with the internal error to log.
+fn inspect_failure(e: CaError) -> Result<String, String> {
+    match e {
+        CaError::InvalidInput(message) => Ok(message),
+        other => Err(other.to_string()),
+    }
+}
+
+const UNAVAILABLE: &str = "the certificate could not be checked right now; try again later";
+
+async fn run(state: &AppState, input: InspectInput) -> Result<Inspection, (StatusCode, String)> {
+    state
+        .authority
+        .inspect(input, now_unix())
+        .await
+        .map_err(|e| match inspect_failure(e) {
+            Ok(message) => (StatusCode::BAD_REQUEST, message),
+            Err(internal) => {
+                tracing::error!(error = %internal, "certificate test failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE.to_owned())
+            }
+        })
+}
+
+async fn api_test(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return json_error(StatusCode::PAYLOAD_TOO_LARGE, too_large());
+    }
+    let media = media_type(&headers);
+    let json = media.as_deref() == Some("application/json");
+    if !json
+        && media
+            .as_deref()
+            .is_some_and(|m| !CERTIFICATE_TYPES.contains(&m))
+    {
+        return json_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "content type {} is not accepted; send the certificate as {}, or JSON \
+                 {{\"issuer\": \"<ca id>\", \"serial\": \"<hex>\"}} as application/json",
+                media.unwrap_or_default(),
+                CERTIFICATE_TYPES.join(", ")
+            ),
+        );
+    }
+    let bytes = match read_limited(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(ReadError::TooLarge) => return json_error(StatusCode::PAYLOAD_TOO_LARGE, too_large()),
+        Err(ReadError::Broken(e)) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                format!("the request body could not be read: {e}"),
+            );
+        }
+    };
+    let input = if json {
+        match serde_json::from_slice::<BySerial>(&bytes) {
+            Ok(b) => InspectInput::IssuerSerial {
+                issuer: b.issuer,
+                serial: b.serial,
+            },
+            Err(e) => {
+                return json_error(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "the JSON body must be {{\"issuer\": \"<ca id>\", \"serial\": \
+                         \"<hex>\"}} ({e}); to test a certificate file, send it as \
+                         application/pkix-cert or application/x-pem-file instead"
+                    ),
+                );
+            }
+        }
+    } else {
+        InspectInput::Certificate(bytes)
+    };
+    match run(&state, input).await {
+        Ok(report) => axum::Json(report).into_response(),
+        Err((status, message)) => json_error(status, message),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// HTML
+// ---------------------------------------------------------------------------------
+
+/// Labels of the report's enumerations, in the three languages.
+const LABELS: &[(&str, &str, [&str; 3])] = &[
+    ("verdict", "valid", ["Voimassa", "Giltigt", "Valid"]),
+    (
+        "verdict",
+        "not_yet_valid",
+        ["Ei vielä voimassa", "Ännu inte giltigt", "Not yet valid"],
+    ),
+    ("verdict", "expired", ["Vanhentunut", "Utgånget", "Expired"]),
+    ("verdict", "revoked", ["Suljettu", "Spärrat", "Revoked"]),
+    (
+        "verdict",
+        "not_issued_here",
+        [
+            "Ei tämän palvelun myöntämä",
+            "Inte utfärdat av denna tjänst",
+            "Not issued by this CA",
+        ],
+    ),
+    (
+        "verdict",
+        "invalid_signature",
+        [
+            "Virheellinen allekirjoitus",
+            "Ogiltig signatur",
+            "Invalid signature",
+        ],
+    ),
+    (
+        "hierarchy",
+        "production",
+        ["Tuotanto", "Produktion", "Production"],
+    ),
+    (
+        "hierarchy",
+        "test",
+        [
+            "TEST (ei tuotantokäyttöön)",
+            "TEST (inte för produktion)",
+            "TEST (never for production)",
+        ],
+    ),
+    ("issued_here", "yes", ["Kyllä", "Ja", "Yes"]),
+    (
+        "issued_here",
+        "ca_certificate",
+        [
+            "Palvelun oma CA-varmenne",
+            "Tjänstens eget CA-certifikat",
+            "One of this service's CA certificates",
+        ],
+    ),
+    (
+        "issued_here",
+        "unknown_issuer",
+        ["Tuntematon myöntäjä", "Okänd utfärdare", "Unknown issuer"],
+    ),
+    (
+        "issued_here",
+        "no_record",
+        [
+            "Ei palvelun rekisterissä",
+            "Finns inte i tjänstens register",
+            "Not in this service's records",
+        ],
+    ),
+    (
+        "issued_here",
+        "different_certificate",
+        [
+            "Rekisterissä on eri varmenne samalla sarjanumerolla",
+            "Registret har ett annat certifikat med samma serienummer",
+            "Our records hold a different certificate with this serial",
+        ],
+    ),
+    (
+        "validity",
+        "not_yet_valid",
+        ["Ei vielä voimassa", "Ännu inte giltigt", "Not yet valid"],
+    ),
+    ("validity", "valid", ["Voimassa", "Giltigt", "Valid"]),
+    (
+        "validity",
+        "expired",
+        ["Vanhentunut", "Utgånget", "Expired"],
+    ),
+    (
+        "state",
+        "good",
+        ["Ei suljettu", "Inte spärrat", "Not revoked"],
+    ),
+    ("state", "revoked", ["Suljettu", "Spärrat", "Revoked"]),
+    ("state", "unknown", ["Tuntematon", "Okänd", "Unknown"]),
+    (
+        "state",
+        "not_published",
+        [
+            "Ei vielä julkaistu",
+            "Inte publicerat ännu",
+            "Not published yet",
+        ],
+    ),
+    (
+        "state",
+        "not_applicable",
+        ["Ei sovellu", "Ej tillämpligt", "Not applicable"],
+    ),
+    (
+        "state",
+        "unavailable",
+        ["Ei saatavilla", "Inte tillgängligt", "Unavailable"],
+    ),
+    ("source", "database", ["Tietokanta", "Databas", "Database"]),
+    ("source", "ocsp", ["OCSP", "OCSP", "OCSP"]),
+    (
+        "source",
+        "crl_full",
+        ["CRL (täysi)", "CRL (fullständig)", "Full CRL"],
+    ),
+    (
+        "source",
+        "crl_delta",
+        ["Delta-CRL", "Delta-CRL", "Delta CRL"],
+    ),
+];
+
+/// Texts of this page that the shared table does not have.
+const OWN_TEXTS: &[(&str, [&str; 3])] = &[
+    (
+        "nothing",
+        [
+            "Anna varmennetiedosto, liitä varmenne tai valitse myöntäjä ja anna sarjanumero.",
+            "Ge en certifikatfil, klistra in ett certifikat eller välj utfärdare och ange serienumret.",
+            "Give a certificate file, paste a certificate, or choose the issuer and give the serial number.",
+        ],
+    ),
+    (
+        "too_large",
+        [
+            "Lähetys on liian suuri: varmenne on enintään 64 KiB.",
+            "Inskickningen är för stor: ett certifikat är högst 64 KiB.",
+            "The submission is too large: a certificate is at most 64 KiB.",
+        ],
+    ),
+];
+
+fn lang_index(lang: Lang) -> usize {
+    match lang {
+        Lang::Fi => 0,
+        Lang::Sv => 1,
+        Lang::En => 2,
+    }
+}
+
+fn labels(lang: Lang) -> BTreeMap<&'static str, BTreeMap<&'static str, &'static str>> {
+    let i = lang_index(lang);
+    let mut out: BTreeMap<_, BTreeMap<_, _>> = BTreeMap::new();
+    for (group, key, values) in LABELS {
+        out.entry(*group).or_default().insert(*key, values[i]);
+    }
+    out
+}
+
+fn own_text(lang: Lang, key: &str) -> &'static str {
+    OWN_TEXTS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or("", |(_, v)| v[lang_index(lang)])
+}
+
+/// The form's fields, echoed back into it.
+#[derive(Debug, Default)]
+struct FormFields {
+    file: Vec<u8>,
+    pem: String,
+    issuer: String,
+    serial: String,
+}
+
+impl FormFields {
+    fn input(&self) -> Option<InspectInput> {
+        if !self.file.is_empty() {
+            Some(InspectInput::Certificate(self.file.clone()))
+        } else if !self.pem.trim().is_empty() {
+            Some(InspectInput::Certificate(self.pem.clone().into_bytes()))
+        } else if !self.issuer.trim().is_empty() && !self.serial.trim().is_empty() {
+            Some(InspectInput::IssuerSerial {
+                issuer: self.issuer.trim().to_owned(),
+                serial: self.serial.trim().to_owned(),
+            })
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+    issuer: Option<String>,
+    serial: Option<String>,
+}
+
+fn render_page(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    form: &FormFields,
+    error: Option<String>,
+    report: Option<&Inspection>,
+) -> Response {
+    let cas: Vec<&String> = state.authority.cas().keys().collect();
+    let ctx = json!({
+        "form": {
+            "pem": form.pem,
+            "issuer": form.issuer,
+            "serial": form.serial,
+        },
+        "cas": cas,
+        "error": error,
+        "report": report,
+        "labels": labels(lang),
+    });
+    render(
+        status,
+        "testservice.html",
+        "test",
+        lang,
+        &[],
+        "/test-certificate",
+        ctx,
+    )
+}
+
+async fn inspect_and_render(state: &AppState, lang: Lang, form: FormFields) -> Response {
+    let Some(input) = form.input() else {
+        let message = own_text(lang, "nothing").to_owned();
+        return render_page(
+            state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            &form,
+            Some(message),
+            None,
+        );
+    };
+    match run(state, input).await {
+        Ok(report) => render_page(state, lang, StatusCode::OK, &form, None, Some(&report)),
+        Err((status, message)) => render_page(state, lang, status, &form, Some(message), None),
+    }
+}
+
+async fn page(
+    State(state): State<AppState>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Response {
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    let lang = Lang::parse(q.lang.as_deref());
+    let form = FormFields {
+        issuer: q.issuer.unwrap_or_default(),
+        serial: q.serial.unwrap_or_default(),
+        ..FormFields::default()
+    };
+    if form.issuer.is_empty() || form.serial.is_empty() {
+        return render_page(&state, lang, StatusCode::OK, &form, None, None);
+    }
+    inspect_and_render(&state, lang, form).await
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+    req: Request,
+) -> Response {
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    let lang = Lang::parse(q.lang.as_deref());
+    let media = media_type(req.headers());
+    let form = match media.as_deref() {
+        Some("multipart/form-data") => read_multipart(&state, req).await,
+        Some("application/x-www-form-urlencoded") => {
+            match axum::Form::<Vec<(String, String)>>::from_request(req, &state).await {
+                Ok(axum::Form(pairs)) => {
+                    let mut form = FormFields::default();
+                    for (name, value) in pairs {
+                        match name.as_str() {
+                            "pem" => form.pem = value,
+                            "issuer" => form.issuer = value,
+                            "serial" => form.serial = value,
+                            _ => {}
+                        }
+                    }
+                    Ok(form)
+                }
+                Err(e) => Err((e.status(), e.body_text())),
+            }
+        }
+        _ => Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the form as multipart/form-data or application/x-www-form-urlencoded".to_owned(),
+        )),
+    };
+    match form {
+        Ok(form) => inspect_and_render(&state, lang, form).await,
+        Err((status, message)) => {
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                own_text(lang, "too_large").to_owned()
+            } else {
+                message
+            };
+            render_page(
+                &state,
+                lang,
+                status,
+                &FormFields::default(),
+                Some(message),
+                None,
+            )
+        }
+    }
+}
+
+async fn read_multipart(
+    state: &AppState,
+    req: Request,
+) -> Result<FormFields, (StatusCode, String)> {
+    let mut multipart = Multipart::from_request(req, state)
+        .await
+        .map_err(|e| (e.status(), e.body_text()))?;
+    let mut form = FormFields::default();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return Err((e.status(), e.body_text())),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| (e.status(), e.body_text()))?;
+        if bytes.len() > MAX_INPUT {
+            return Err((StatusCode::PAYLOAD_TOO_LARGE, String::new()));
+        }
+        let text = || String::from_utf8_lossy(&bytes).into_owned();
+        match name.as_str() {
+            "file" => form.file = bytes.to_vec(),
+            "pem" => form.pem = text(),
+            "issuer" => form.issuer = text(),
+            "serial" => form.serial = text(),
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_label_has_three_languages() {
+        for lang in [Lang::Fi, Lang::Sv, Lang::En] {
+            let l = labels(lang);
+            for group in [
+                "verdict",
+                "hierarchy",
+                "issued_here",
+                "validity",
+                "state",
+                "source",
+            ] {
+                assert!(l[group].values().all(|v| !v.is_empty()), "{group}");
+            }
+            assert_eq!(l["verdict"].len(), 6);
+            assert_eq!(l["state"].len(), 6);
+            assert!(!own_text(lang, "nothing").is_empty());
+        }
+    }
+
+    #[test]
+    fn form_input_precedence() {
+        let mut f = FormFields {
+            issuer: "root".into(),
+            serial: "01".into(),
+            ..FormFields::default()
+        };
+        assert!(matches!(f.input(), Some(InspectInput::IssuerSerial { .. })));
+        f.pem = "  ".into();
+        assert!(matches!(f.input(), Some(InspectInput::IssuerSerial { .. })));
+        f.pem = "-----BEGIN".into();
+        assert!(matches!(f.input(), Some(InspectInput::Certificate(_))));
+        assert!(FormFields::default().input().is_none());
+    }
+}
