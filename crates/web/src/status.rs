@@ -115,15 +115,15 @@ fn answer_response(answer: OcspAnswer) -> Response {
         // RFC 5019 §6.2: validators and freshness from the response itself.
         Some(c) => {
             let max_age = (c.next_update - now()).max(0);
-            if let Ok(v) = HeaderValue::from_str(&format!(
-                "max-age={max_age}, public, no-transform, must-revalidate"
-            )) {
+            if let Some(v) = cached_header(&CACHE_CONTROL_VALUES, max_age, || {
+                format!("max-age={max_age}, public, no-transform, must-revalidate")
+            }) {
                 h.insert(header::CACHE_CONTROL, v);
             }
-            if let Ok(v) = HeaderValue::from_str(&http_date(c.this_update)) {
+            if let Some(v) = cached_header(&DATE_VALUES, c.this_update, || http_date(c.this_update)) {
                 h.insert(header::LAST_MODIFIED, v);
             }
-            if let Ok(v) = HeaderValue::from_str(&http_date(c.next_update)) {
+            if let Some(v) = cached_header(&DATE_VALUES, c.next_update, || http_date(c.next_update)) {
                 h.insert(header::EXPIRES, v);
             }
             if let Ok(v) = HeaderValue::from_str(&c.etag) {
@@ -137,8 +137,60 @@ fn answer_response(answer: OcspAnswer) -> Response {
     resp
 }
 
+/// The answer counters, registered once (after the recorder is installed):
+/// registering per request would hash the name and labels every time.
 fn count(kind: AnswerKind) {
-    metrics::counter!("carepki_ocsp_responses_total", "status" => kind.label()).increment(1);
+    static COUNTERS: OnceLock<HashMap<AnswerKind, metrics::Counter>> = OnceLock::new();
+    let counters = COUNTERS.get_or_init(|| {
+        [
+            AnswerKind::Good,
+            AnswerKind::Revoked,
+            AnswerKind::SignedOnDemand,
+            AnswerKind::Unknown,
+            AnswerKind::Malformed,
+            AnswerKind::Unauthorized,
+            AnswerKind::TryLater,
+            AnswerKind::InternalError,
+        ]
+        .into_iter()
+        .map(|k| {
+            (
+                k,
+                metrics::counter!("carepki_ocsp_responses_total", "status" => k.label()),
+            )
+        })
+        .collect()
+    });
+    if let Some(c) = counters.get(&kind) {
+        c.increment(1);
+    }
+}
+
+/// A few recently made header values per thread, by the number they show:
+/// pre-signed responses of one refresh share their times, so formatting them
+/// once per thread and second is enough.
+type HeaderCache = std::thread::LocalKey<std::cell::RefCell<Vec<(i64, HeaderValue)>>>;
+
+thread_local! {
+    static DATE_VALUES: std::cell::RefCell<Vec<(i64, HeaderValue)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+    static CACHE_CONTROL_VALUES: std::cell::RefCell<Vec<(i64, HeaderValue)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn cached_header(cache: &'static HeaderCache, key: i64, make: impl FnOnce() -> String) -> Option<HeaderValue> {
+    cache.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some((_, v)) = c.iter().find(|(k, _)| *k == key) {
+            return Some(v.clone());
+        }
+        let v = HeaderValue::from_str(&make()).ok()?;
+        if c.len() >= 8 {
+            c.remove(0);
+        }
+        c.push((key, v.clone()));
+        Some(v)
+    })
 }
 
 /// Unix seconds now.
