@@ -8,75 +8,22 @@ use std::sync::Arc;
 
 use carepki_ca::authority::now_unix;
 use carepki_ca::crl::CrlKind;
-use carepki_ca::init::{InitOptions, prepare, run_ceremony};
 use carepki_ca::inspect::{
     InspectInput, Inspection, IssuedHere, SourceState, ValidityState, Verdict,
 };
 use carepki_ca::ocsp::OcspService;
-use carepki_ca::{Authority, CaError, DataDir, IssueRequest, Issued};
-use carepki_keys::Passphrase;
+use carepki_ca::{Authority, CaError, Issued};
 use carepki_policy::ProfileId;
-use carepki_store::{OcspResponseRow, OrganisationRow, Store};
+use carepki_store::OcspResponseRow;
+use carepki_x509::RevocationReason;
 use carepki_x509::cert::{certificate_pem, decode_certificate};
 use carepki_x509::ocsp::{
     CertStatus, HashAlg, SingleResponse, assemble_response, cert_id, encode_response_data,
 };
-use carepki_x509::{KeyAlgorithm, RevocationReason};
 
-const ORG: &str = "1.2.246.10.97835177.10.0";
+mod common;
 
-fn org() -> OrganisationRow {
-    OrganisationRow {
-        oid: ORG.into(),
-        name_fi: "Järvilaakson hyvinvointialue".into(),
-        name_sv: "Järvilaakson hyvinvointialue".into(),
-        name_en: "Järvilaakso Wellbeing County".into(),
-        business_id: "9783517-7".into(),
-        sector: "public".into(),
-        kanta_intermediary: false,
-        domains: vec!["jarvilaakso-hva.fi".into()],
-        created_at: 0,
-        updated_at: 0,
-    }
-}
-
-async fn authority(store: Store, dir: &std::path::Path) -> Arc<Authority> {
-    let data = DataDir::new(dir.join("data"));
-    let passphrase = Passphrase::new("correct horse battery staple".into()).unwrap();
-    let opts = InitOptions {
-        ceremony_toml: String::new(),
-        algorithm: KeyAlgorithm::EcdsaP384,
-        passphrase: Some(passphrase.clone()),
-        now: now_unix() - 60,
-        actor: "test".into(),
-    };
-    let (ceremony, passphrase, _) = prepare(&data, &opts).unwrap();
-    run_ceremony(&data, &store, &ceremony, &passphrase, &opts)
-        .await
-        .unwrap();
-    store
-        .import_organisations(&[org()], "test", now_unix())
-        .await
-        .unwrap();
-    Arc::new(Authority::open(data, store, passphrase).await.unwrap())
-}
-
-async fn issue(ca: &Authority, profile: ProfileId, cn: &str) -> Issued {
-    let csr = carepki_ca::bench::generate_csrs(1).unwrap().remove(0);
-    ca.issue(&IssueRequest {
-        profile,
-        org_oid: ORG.into(),
-        csr,
-        common_name: cn.into(),
-        dns_names: vec![],
-        emails: vec![],
-        days: None,
-        ca: None,
-        actor: "tester".into(),
-    })
-    .await
-    .unwrap()
-}
+use common::{authority, issue};
 
 async fn inspect_pem(ca: &Authority, issued: &Issued, now: i64) -> Inspection {
     ca.inspect(
