@@ -273,7 +273,9 @@ fn check_ocsp(
         )),
         ("revoked", CertStatus::Good) => {
             let revoked_at = row.revoked_at.unwrap_or_default();
-            let severity = if *this_update < revoked_at && now - revoked_at <= OCSP_GRACE {
+            // Times are whole seconds: a response of the revocation's own second
+            // may have been signed just before it.
+            let severity = if *this_update <= revoked_at && now - revoked_at <= OCSP_GRACE {
                 Severity::Pending
             } else {
                 Severity::Failure
@@ -285,7 +287,7 @@ fn check_ocsp(
                 format!(
                     "REVOKED certificate reported good by its OCSP response (made {}s {} the revocation)",
                     (this_update - revoked_at).abs(),
-                    if *this_update < revoked_at { "before" } else { "after" }
+                    if *this_update <= revoked_at { "before" } else { "after" }
                 ),
             ));
         }

@@ -175,6 +175,8 @@ pub struct Authority {
     root_ids: BTreeMap<Hierarchy, String>,
     /// Counts status changes made by this process; publishers wait on it.
     status_changes: tokio::sync::watch::Sender<u64>,
+    /// CRL publications of this process take turns (`crl::publish_crl`).
+    crl_lock: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Authority {
@@ -225,6 +227,7 @@ impl Authority {
             organisations: RwLock::new(HashMap::new()),
             root_ids,
             status_changes: tokio::sync::watch::Sender::new(0),
+            crl_lock: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -242,6 +245,10 @@ impl Authority {
     /// A receiver that sees every [`Authority::notify_status_change`].
     pub fn subscribe_status_changes(&self) -> tokio::sync::watch::Receiver<u64> {
         self.status_changes.subscribe()
+    }
+
+    pub(crate) fn crl_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.crl_lock
     }
 
     /// The CA with this id.

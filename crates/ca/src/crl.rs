@@ -61,8 +61,31 @@ impl Authority {
     /// Builds, signs and publishes a CRL of `ca_id` with thisUpdate `now`.
     ///
     /// A delta CRL needs a full CRL to refer to: when there is none yet, a full
-    /// CRL is published first.
+    /// CRL is published first. Publications in this process take turns; when
+    /// another process took the CRL number meanwhile (the database refuses a
+    /// number that is not above the last), the CRL is built again with the next.
     pub async fn publish_crl(
+        &self,
+        ca_id: &str,
+        kind: CrlKind,
+        now: i64,
+    ) -> Result<PublishedCrl, CaError> {
+        let _turn = self.crl_lock().lock().await;
+        let mut attempt = 0;
+        loop {
+            match self.publish_crl_once(ca_id, kind, now).await {
+                Err(CaError::Store(carepki_store::StoreError::Conflict { what }))
+                    if attempt < 4 =>
+                {
+                    attempt += 1;
+                    tracing::info!(ca = %ca_id, %what, "CRL number taken by another publisher; building again");
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn publish_crl_once(
         &self,
         ca_id: &str,
         kind: CrlKind,
@@ -98,7 +121,9 @@ impl Authority {
         create_private_dir(&dir)?;
 
         // 1. Entries of the snapshot, encoded into a temporary file.
-        let tmp_entries = dir.join(format!(".{ca_id}-{number}.entries"));
+        // Names no other publisher (thread or process) uses: a random tag.
+        let tag = random_tag()?;
+        let tmp_entries = dir.join(format!(".{ca_id}-{number}.{tag}.entries"));
         let file = File::options()
             .read(true)
             .write(true)
@@ -161,7 +186,7 @@ impl Authority {
         tracing::debug!(elapsed = ?started.elapsed(), "CRL hashed and signed");
 
         // 3. The CRL file, synced and renamed into place.
-        let name = format!("{ca_id}-{number}.crl");
+        let name = format!("{ca_id}-{number}.{tag}.crl");
         let path = dir.join(&name);
         let tmp_crl = dir.join(format!(".{name}.tmp"));
         let _cleanup_crl = RemoveOnDrop(tmp_crl.clone());
@@ -206,6 +231,7 @@ impl Authority {
             created_at: now,
         };
         if let Err(e) = store.record_crl(&row, "carepki-crl").await {
+            // Only this publisher's own file (its name is unique) is removed.
             let _ = std::fs::remove_file(&path);
             return Err(e.into());
         }
@@ -297,26 +323,46 @@ impl Authority {
     }
 }
 
-/// Removes the oldest CRL files of `ca_id`, keeping the newest [`KEEP_FILES`].
+/// Removes the oldest CRL files of `ca_id` (`<ca>-<number>.<tag>.crl`), keeping
+/// those of the newest [`KEEP_FILES`] numbers. Files of numbers above `newest`
+/// (another publisher's, just written) are left alone.
 fn prune(dir: &Path, ca_id: &str, newest: i64) {
     let Ok(read) = std::fs::read_dir(dir) else {
         return;
     };
     let prefix = format!("{ca_id}-");
-    let mut numbers: Vec<i64> = read
+    let mut files: Vec<(i64, PathBuf)> = read
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
             let rest = name.strip_prefix(&prefix)?.strip_suffix(".crl")?;
-            rest.parse().ok()
+            let number = rest.split('.').next()?.parse().ok()?;
+            Some((number, e.path()))
         })
-        .filter(|n| *n <= newest)
+        .filter(|(n, _)| *n <= newest)
         .collect();
+    let mut numbers: Vec<i64> = files.iter().map(|(n, _)| *n).collect();
     numbers.sort_unstable();
-    let excess = numbers.len().saturating_sub(KEEP_FILES);
-    for n in &numbers[..excess] {
-        let _ = std::fs::remove_file(dir.join(format!("{ca_id}-{n}.crl")));
+    numbers.dedup();
+    let Some(&oldest_kept) = numbers
+        .len()
+        .checked_sub(KEEP_FILES)
+        .and_then(|i| numbers.get(i))
+    else {
+        return;
+    };
+    files.retain(|(n, _)| *n < oldest_kept);
+    for (_, path) in files {
+        let _ = std::fs::remove_file(path);
     }
+}
+
+/// 8 random hex digits.
+fn random_tag() -> Result<String, CaError> {
+    let mut bytes = [0u8; 4];
+    aws_lc_rs::rand::fill(&mut bytes)
+        .map_err(|_| CaError::DataDir("the random generator failed".into()))?;
+    Ok(hex::encode(bytes))
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), CaError> {

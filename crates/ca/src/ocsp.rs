@@ -371,11 +371,14 @@ impl OcspService {
     /// Loads every stored response that is still fresh into memory.
     async fn load_stored(&self) -> Result<(), CaError> {
         let now = now_unix();
+        // Responses signed by a revoked (or expired) responder are not served;
+        // `sign_due` replaces them.
+        let usable = self.authority.store().usable_responders(now).await?;
         let mut rows = self.authority.store().ocsp_responses();
         let mut loaded = 0_u64;
         while let Some(row) = rows.next().await {
             let row = row?;
-            if row.next_update <= now {
+            if row.next_update <= now || !usable.contains(&row.responder_serial) {
                 continue;
             }
             if let Some(cached) = self.cached_from_row(&row)? {
@@ -515,6 +518,17 @@ impl OcspService {
             let mut serials: Vec<String> = changes.into_iter().map(|c| c.serial).collect();
             serials.sort_unstable();
             serials.dedup();
+            let responder_changed = self
+                .responders
+                .read()
+                .map(|r| {
+                    r.values()
+                        .any(|resp| serials.binary_search(&resp.serial).is_ok())
+                })
+                .unwrap_or(false);
+            if responder_changed {
+                self.rotate_responders(now_unix()).await?;
+            }
             let rows = store.statuses_of(&serials).await?;
             total += self.presign(&rows, now_unix()).await?;
             self.applied.store(last, Ordering::SeqCst);
@@ -523,19 +537,54 @@ impl OcspService {
     }
 
     /// Replaces responders with less than half of their validity left.
+    ///
+    /// A responder whose certificate was revoked is replaced at once, and every
+    /// response it signed is signed again by the new one (and no longer served
+    /// meanwhile): with id-pkix-ocsp-nocheck, relying parties cannot notice a
+    /// revoked responder themselves.
     pub async fn rotate_responders(&self, now: i64) -> Result<(), CaError> {
         let validity = self.authority.ceremony().ocsp_responder_validity;
+        let usable = self.authority.store().usable_responders(now).await?;
         let ids: Vec<String> = self.issuers.iter().map(|i| i.ca_id.clone()).collect();
+        let mut revoked = Vec::new();
         for id in ids {
-            let due = self
-                .responder(&id)
-                .is_none_or(|r| r.not_after - now <= validity / 2);
+            let current = self.responder(&id);
+            let unusable = current
+                .as_ref()
+                .is_some_and(|r| !usable.contains(&r.serial));
+            let due = unusable
+                || current
+                    .as_ref()
+                    .is_none_or(|r| r.not_after - now <= validity / 2);
             if due {
+                if unusable && let Some(old) = &current {
+                    tracing::warn!(ca = %id, serial = %old.serial, "OCSP responder certificate revoked; replacing it");
+                    revoked.push(old.serial.clone());
+                }
                 let fresh = Arc::new(self.authority.current_responder(&id, now).await?);
                 if let Ok(mut map) = self.responders.write() {
                     map.insert(id, fresh);
                 }
             }
+        }
+        if !revoked.is_empty() {
+            // Stop serving what the revoked responders signed, then sign it again.
+            let usable = self.authority.store().usable_responders(now).await?;
+            let mut stale = Vec::new();
+            let mut rows = self.authority.store().ocsp_responses();
+            while let Some(row) = rows.next().await {
+                let row = row?;
+                if !usable.contains(&row.responder_serial) {
+                    stale.push(row.serial);
+                }
+            }
+            drop(rows);
+            for serial in stale {
+                if let Ok(bytes) = hex::decode(&serial) {
+                    self.cache.remove(&bytes);
+                }
+            }
+            self.sign_due(now).await?;
         }
         Ok(())
     }

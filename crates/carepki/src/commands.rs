@@ -557,9 +557,11 @@ async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
         authority.ceremony().crl_url("service-providers")
     );
     say!("  metrics:          http://{addr}/metrics");
-    let ocsp = carepki_web::start_status_services(&authority).await?;
-    carepki_web::serve(&authority, ocsp, listener).await?;
+    let services = carepki_web::start_status_services(&authority).await?;
+    let served = carepki_web::serve(&authority, Arc::clone(&services.ocsp), listener).await;
+    services.stop().await;
     authority.store().close().await;
+    served?;
     Ok(())
 }
 

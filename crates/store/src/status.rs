@@ -476,18 +476,33 @@ impl Store {
         .map(|_| ())
     }
 
-    /// The responders of `ca_id` still valid at `at`, the newest first.
+    /// The responders of `ca_id` still valid at `at` and not revoked, the
+    /// newest first.
     pub async fn responders(&self, ca_id: &str, at: i64) -> Result<Vec<ResponderRow>> {
         let rows = sqlx::query(
-            "SELECT serial, ca_id, key_file, not_before, not_after, created_at \
-             FROM ocsp_responders WHERE ca_id = $1 AND not_after > $2 \
-             ORDER BY not_after DESC, serial",
+            "SELECT r.serial, r.ca_id, r.key_file, r.not_before, r.not_after, r.created_at \
+             FROM ocsp_responders r JOIN certificates c ON c.serial = r.serial \
+             WHERE r.ca_id = $1 AND r.not_after > $2 AND c.status = 'valid' \
+             ORDER BY r.not_after DESC, r.serial",
         )
         .bind(ca_id)
         .bind(at)
         .fetch_all(&self.inner.pool)
         .await?;
         rows.iter().map(responder_from_row).collect()
+    }
+
+    /// The serials of every responder certificate that is not revoked and still
+    /// valid at `at`: responses signed by any other must not be served.
+    pub async fn usable_responders(&self, at: i64) -> Result<std::collections::HashSet<String>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT r.serial FROM ocsp_responders r JOIN certificates c ON c.serial = r.serial \
+             WHERE r.not_after > $1 AND c.status = 'valid'",
+        )
+        .bind(at)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Stores pre-signed OCSP responses, replacing earlier ones of the same
@@ -531,16 +546,19 @@ impl Store {
     }
 
     /// Signed certificates whose stored OCSP response is missing, says another
-    /// status, or has a nextUpdate before `refresh_before`: what an OCSP
-    /// publisher must sign next (at most `limit`).
+    /// status, has a nextUpdate before `refresh_before`, or was signed by a
+    /// responder certificate that has been revoked: what an OCSP publisher must
+    /// sign next (at most `limit`).
     pub async fn ocsp_due(&self, refresh_before: i64, limit: i64) -> Result<Vec<StatusRow>> {
         let rows = sqlx::query(
             "SELECT c.serial, c.ca_id, c.status, c.not_after, c.revoked_at, \
              c.revocation_reason, c.revocation_seq \
              FROM certificates c LEFT JOIN ocsp_responses o ON o.serial = c.serial \
+             LEFT JOIN certificates r ON r.serial = o.responder_serial \
              WHERE c.status IN ('valid', 'revoked') AND (o.serial IS NULL \
                OR o.next_update < $1 \
-               OR o.cert_status <> CASE c.status WHEN 'valid' THEN 'good' ELSE 'revoked' END) \
+               OR o.cert_status <> CASE c.status WHEN 'valid' THEN 'good' ELSE 'revoked' END \
+               OR r.status IS NULL OR r.status <> 'valid') \
              LIMIT $2",
         )
         .bind(refresh_before)

@@ -129,10 +129,42 @@ async fn published_document(State(state): State<AppState>, uri: Uri) -> Response
 }
 
 /// The whole service: [`router`] plus the OCSP responder and `/metrics`.
+///
+/// A request that takes longer than [`REQUEST_TIMEOUT`] (a client that sends its
+/// body slowly, say) gets 408, so slow clients cannot hold connections forever.
 pub fn service_router(authority: &Arc<Authority>, ocsp: Arc<OcspService>) -> Router {
     router(authority)
         .merge(status::ocsp_routes(ocsp))
         .merge(status::metrics_routes(Arc::clone(authority)))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+}
+
+/// The longest a request may take, body included.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The status machinery of a running service: the OCSP responder and the
+/// background tasks (its refresher, the CRL publisher, the periodic audit).
+#[derive(Debug)]
+pub struct StatusServices {
+    /// The OCSP responder.
+    pub ocsp: Arc<OcspService>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl StatusServices {
+    /// Stops the background tasks and waits until they have stopped (before the
+    /// store is closed, so that none of them fails on a closed pool).
+    pub async fn stop(self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
 }
 
 /// Starts the status machinery of a service: the OCSP responder (responder
@@ -140,13 +172,15 @@ pub fn service_router(authority: &Arc<Authority>, ocsp: Arc<OcspService>) -> Rou
 /// the CRL publisher and the periodic status audit.
 pub async fn start_status_services(
     authority: &Arc<Authority>,
-) -> Result<Arc<OcspService>, carepki_ca::CaError> {
+) -> Result<StatusServices, carepki_ca::CaError> {
     status::metrics_handle();
     let ocsp = OcspService::start(Arc::clone(authority)).await?;
-    tokio::spawn(Arc::clone(&ocsp).run_refresher());
-    tokio::spawn(Arc::clone(authority).run_crl_publisher());
-    tokio::spawn(status::run_audits(Arc::clone(authority)));
-    Ok(ocsp)
+    let tasks = vec![
+        tokio::spawn(Arc::clone(&ocsp).run_refresher()),
+        tokio::spawn(Arc::clone(authority).run_crl_publisher()),
+        tokio::spawn(status::run_audits(Arc::clone(authority))),
+    ];
+    Ok(StatusServices { ocsp, tasks })
 }
 
 /// Serve until the process is stopped (Ctrl-C or SIGTERM).

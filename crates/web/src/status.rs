@@ -120,10 +120,12 @@ fn answer_response(answer: OcspAnswer) -> Response {
             }) {
                 h.insert(header::CACHE_CONTROL, v);
             }
-            if let Some(v) = cached_header(&DATE_VALUES, c.this_update, || http_date(c.this_update)) {
+            if let Some(v) = cached_header(&DATE_VALUES, c.this_update, || http_date(c.this_update))
+            {
                 h.insert(header::LAST_MODIFIED, v);
             }
-            if let Some(v) = cached_header(&DATE_VALUES, c.next_update, || http_date(c.next_update)) {
+            if let Some(v) = cached_header(&DATE_VALUES, c.next_update, || http_date(c.next_update))
+            {
                 h.insert(header::EXPIRES, v);
             }
             if let Ok(v) = HeaderValue::from_str(&c.etag) {
@@ -178,7 +180,11 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-fn cached_header(cache: &'static HeaderCache, key: i64, make: impl FnOnce() -> String) -> Option<HeaderValue> {
+fn cached_header(
+    cache: &'static HeaderCache,
+    key: i64,
+    make: impl FnOnce() -> String,
+) -> Option<HeaderValue> {
     cache.with(|c| {
         let mut c = c.borrow_mut();
         if let Some((_, v)) = c.iter().find(|(k, _)| *k == key) {
