@@ -190,6 +190,13 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
     let app = service_router(authority, ocsp);
+    // Small answers on kept-alive connections: without TCP_NODELAY, Nagle's
+    // algorithm and delayed ACKs held some OCSP answers back by tens of ms.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
