@@ -555,6 +555,8 @@ impl Authority {
             .store_certificate(serial, &der, &req.actor, now_unix())
             .await?;
         times.store_cert += t.elapsed();
+        metrics::counter!("carepki_certificates_issued_total", "profile" => approved.profile.as_str())
+            .increment(1);
 
         Ok(Issued {
             serial: serial.to_owned(),

@@ -60,6 +60,8 @@ impl Authority {
         match result {
             Ok(r) => {
                 self.notify_status_change();
+                metrics::counter!("carepki_revocations_total", "reason" => reason.name())
+                    .increment(1);
                 tracing::info!(
                     serial = %r.serial,
                     ca = %r.ca_id,

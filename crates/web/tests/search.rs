@@ -7,68 +7,16 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use carepki_ca::authority::now_unix;
-use carepki_ca::init::{InitOptions, prepare, run_ceremony};
-use carepki_ca::{Authority, DataDir, IssueRequest, Issued};
-use carepki_keys::Passphrase;
 use carepki_policy::ProfileId;
-use carepki_store::{OrganisationRow, Store};
-use carepki_x509::{KeyAlgorithm, RevocationReason};
+use carepki_x509::RevocationReason;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-const ORG: &str = "1.2.246.10.97835177.10.0";
+#[path = "../../ca/tests/common/mod.rs"]
+mod common;
 
-async fn authority(store: Store, dir: &std::path::Path) -> Arc<Authority> {
-    let data = DataDir::new(dir.join("data"));
-    let passphrase = Passphrase::new("correct horse battery staple".into()).unwrap();
-    let opts = InitOptions {
-        ceremony_toml: String::new(),
-        algorithm: KeyAlgorithm::EcdsaP384,
-        passphrase: Some(passphrase.clone()),
-        now: now_unix() - 60,
-        actor: "test".into(),
-    };
-    let (ceremony, passphrase, _) = prepare(&data, &opts).unwrap();
-    run_ceremony(&data, &store, &ceremony, &passphrase, &opts)
-        .await
-        .unwrap();
-    let org = OrganisationRow {
-        oid: ORG.into(),
-        name_fi: "Järvilaakson hyvinvointialue".into(),
-        name_sv: "Sjödalens välfärdsområde".into(),
-        name_en: "Lake Valley Wellbeing County".into(),
-        business_id: "9783517-7".into(),
-        sector: "public".into(),
-        kanta_intermediary: false,
-        domains: vec!["jarvilaakso-hva.fi".into()],
-        created_at: 0,
-        updated_at: 0,
-    };
-    store
-        .import_organisations(&[org], "test", now_unix())
-        .await
-        .unwrap();
-    Arc::new(Authority::open(data, store, passphrase).await.unwrap())
-}
-
-async fn issue(ca: &Authority, profile: ProfileId, cn: &str) -> Issued {
-    let csr = carepki_ca::bench::generate_csrs(1).unwrap().remove(0);
-    ca.issue(&IssueRequest {
-        profile,
-        org_oid: ORG.into(),
-        csr,
-        common_name: cn.into(),
-        dns_names: vec![],
-        emails: vec![],
-        days: None,
-        ca: None,
-        actor: "tester".into(),
-    })
-    .await
-    .unwrap()
-}
+use common::{ORG, authority, issue};
 
 struct Reply {
     status: StatusCode,
