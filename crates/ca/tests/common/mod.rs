@@ -19,8 +19,8 @@ pub fn org() -> OrganisationRow {
     OrganisationRow {
         oid: ORG.into(),
         name_fi: "Järvilaakson hyvinvointialue".into(),
-        name_sv: "Järvilaakson hyvinvointialue".into(),
-        name_en: "Järvilaakso Wellbeing County".into(),
+        name_sv: "Sjödalens välfärdsområde".into(),
+        name_en: "Lake Valley Wellbeing County".into(),
         business_id: "9783517-7".into(),
         sector: "public".into(),
         kanta_intermediary: false,
