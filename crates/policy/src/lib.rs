@@ -5,6 +5,8 @@
 //! No I/O and no clock: callers pass files' contents and times in.
 #![forbid(unsafe_code)]
 
+pub mod application;
+pub mod calendar;
 pub mod ceremony;
 pub mod hierarchy;
 pub mod org;
