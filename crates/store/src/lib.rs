@@ -49,6 +49,7 @@ mod fast;
 mod jobs;
 mod model;
 mod multirow;
+mod outbox;
 mod read;
 mod search;
 mod status;
@@ -69,6 +70,10 @@ use jobs::{Job, Output};
 pub use model::{
     AuditEvent, CaRow, CertFilter, CertificateRow, ImportSummary, IssuanceRecord, KeyUse,
     NewAuditEvent, OrganisationRow, WriteStats,
+};
+pub use outbox::{
+    ClaimedMail, EnqueueOutcome, MAX_ATTACHMENT_BYTES, MAX_DEDUPE_KEY_LEN, MailAttachment,
+    MailCounts, MailRow, MailStatus, NewMail,
 };
 use read::{ca_columns, certificate_columns, organisation_columns};
 pub use search::{
