@@ -2,8 +2,14 @@
 //! name in their authorityInfoAccess (caIssuers), the CRLs at their distribution
 //! points, the OCSP responder, certificate search, the certificate test service,
 //! Prometheus metrics and a health endpoint. Only this crate speaks HTTP.
+//!
+//! The JSON API lives under `/api/v1`, is described by the OpenAPI document at
+//! `/api/v1/openapi.json` (`openapi.rs`), and answers every error with an
+//! RFC 9457 problem document (`problem.rs`).
 #![forbid(unsafe_code)]
 
+mod openapi;
+mod problem;
 mod search;
 mod status;
 mod testservice;
@@ -79,7 +85,11 @@ pub fn router(authority: &Arc<Authority>) -> Router {
         .route("/health", get(health))
         .merge(search::routes())
         .merge(testservice::routes())
+        .merge(openapi::routes())
+        // An unknown path under /api/ gets its 404 as a problem document from
+        // the layer below, like every other error of the API.
         .fallback(published_document)
+        .layer(axum::middleware::from_fn(problem::api_problems))
         .with_state(state)
 }
 
@@ -131,7 +141,8 @@ async fn published_document(State(state): State<AppState>, uri: Uri) -> Response
 /// The whole service: [`router`] plus the OCSP responder and `/metrics`.
 ///
 /// A request that takes longer than [`REQUEST_TIMEOUT`] (a client that sends its
-/// body slowly, say) gets 408, so slow clients cannot hold connections forever.
+/// body slowly, say) gets 408, so slow clients cannot hold connections forever;
+/// under `/api/` that 408 is a problem document.
 pub fn service_router(authority: &Arc<Authority>, ocsp: Arc<OcspService>) -> Router {
     router(authority)
         .merge(status::ocsp_routes(ocsp))
@@ -140,6 +151,7 @@ pub fn service_router(authority: &Arc<Authority>, ocsp: Arc<OcspService>) -> Rou
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::from_fn(problem::api_problems))
 }
 
 /// The longest a request may take, body included.

@@ -9,8 +9,10 @@
 //!
 //! Only public data is shown: serial, profile, subject, issuing CA, organisation,
 //! validity, status and the certificate itself. The status is the database's
-//! (R-STATUS-TRUTH). Bad parameters get 400 with `{ "error": "…" }` saying what
-//! is wrong and how to fix it; times are RFC 3339.
+//! (R-STATUS-TRUTH). Errors are RFC 9457 problem documents ([`Problem`]): bad
+//! parameters get 400 (`invalid-parameter`, naming the parameter in
+//! `invalid_params`) saying what is wrong and how to fix it, an unknown serial
+//! 404 (`certificate-not-found`); times are RFC 3339.
 //!
 //! This module also holds what the HTML pages share: the languages, the
 //! templates (minijinja, HTML auto-escaping on) and the page frame.
@@ -19,8 +21,9 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use axum::Router;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use carepki_ca::authority::{now_unix, rfc3339};
@@ -35,6 +38,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::AppState;
+use crate::problem::{InvalidParam, Problem, ProblemKind};
 
 /// The routes of certificate search.
 pub(crate) fn routes() -> Router<AppState> {
@@ -63,23 +67,20 @@ fn known_profiles() -> Vec<&'static str> {
 /// The raw parameters, one value each.
 type Params = BTreeMap<String, String>;
 
-/// A JSON error: `{ "error": message }`.
-pub(crate) fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({ "error": message.into() }))).into_response()
-}
-
 /// Collects the query pairs, refusing repeated and unknown names.
-fn collect_params(pairs: Vec<(String, String)>) -> Result<Params, String> {
+fn collect_params(pairs: Vec<(String, String)>) -> Result<Params, InvalidParam> {
     let mut params = Params::new();
     for (name, value) in pairs {
         if !PARAMS.contains(&name.as_str()) {
-            return Err(format!(
+            let reason = format!(
                 "unknown parameter `{name}`; the parameters are {}",
                 PARAMS.join(", ")
-            ));
+            );
+            return Err(InvalidParam::new(name, reason));
         }
         if params.insert(name.clone(), value).is_some() {
-            return Err(format!("parameter `{name}` is given twice; give it once"));
+            let reason = format!("parameter `{name}` is given twice; give it once");
+            return Err(InvalidParam::new(name, reason));
         }
     }
     Ok(params)
@@ -89,33 +90,40 @@ fn given<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
     params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
-fn number(params: &Params, name: &str, default: u32, max: u32) -> Result<u32, String> {
+fn number(params: &Params, name: &str, default: u32, max: u32) -> Result<u32, InvalidParam> {
     match given(params, name) {
         None => Ok(default),
         Some(text) => match text.parse::<u32>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(format!(
-                "`{name}` must be a whole number from 1 to {max}, not `{text}`"
+            _ => Err(InvalidParam::new(
+                name,
+                format!("`{name}` must be a whole number from 1 to {max}, not `{text}`"),
             )),
         },
     }
 }
 
 /// Turns the parameters into a query, or says what is wrong.
-fn parse_query(params: &Params, now: i64) -> Result<SearchQuery, String> {
+fn parse_query(params: &Params, now: i64) -> Result<SearchQuery, InvalidParam> {
     let status = match given(params, "status") {
         None => None,
         Some(s) => Some(SearchStatus::parse(&s.to_ascii_lowercase()).ok_or_else(|| {
-            format!("unknown status `{s}`; use valid, revoked or expired (or leave it out)")
+            InvalidParam::new(
+                "status",
+                format!("unknown status `{s}`; use valid, revoked or expired (or leave it out)"),
+            )
         })?),
     };
     let profile = match given(params, "profile") {
         None => None,
         Some(p) if known_profiles().contains(&p) => Some(p.to_owned()),
         Some(p) => {
-            return Err(format!(
-                "unknown profile `{p}`; use one of {} (or leave it out)",
-                known_profiles().join(", ")
+            return Err(InvalidParam::new(
+                "profile",
+                format!(
+                    "unknown profile `{p}`; use one of {} (or leave it out)",
+                    known_profiles().join(", ")
+                ),
             ));
         }
     };
@@ -133,11 +141,13 @@ fn parse_query(params: &Params, now: i64) -> Result<SearchQuery, String> {
     })
 }
 
-/// What a store error means to a user: `Err` for a bad request, or the
-/// internal message to log.
-fn store_failure(e: StoreError) -> Result<String, String> {
+/// What a store error means to a user: `Ok` with the bad parameter, or `Err`
+/// with the internal message to log.
+fn store_failure(e: StoreError) -> Result<InvalidParam, String> {
     match e {
-        StoreError::InvalidInput { field, reason } => Ok(format!("{field}: {reason}")),
+        StoreError::InvalidInput { field, reason } => {
+            Ok(InvalidParam::new(field, format!("{field}: {reason}")))
+        }
         other => Err(other.to_string()),
     }
 }
@@ -145,17 +155,22 @@ fn store_failure(e: StoreError) -> Result<String, String> {
 /// The message an internal failure shows (details go to the log only).
 const UNAVAILABLE: &str = "the certificate database cannot be searched right now; try again later";
 
-/// Runs a query; a bad request becomes 400 and a failure 500, as JSON.
-async fn run_search(state: &AppState, q: &SearchQuery) -> Result<SearchPage, Response> {
+/// Runs a query; a bad request becomes 400 and a failure 500, as problems of
+/// the request to `instance`.
+async fn run_search(
+    state: &AppState,
+    q: &SearchQuery,
+    instance: &str,
+) -> Result<SearchPage, Problem> {
     state
         .store
         .search_certificates(q)
         .await
         .map_err(|e| match store_failure(e) {
-            Ok(message) => json_error(StatusCode::BAD_REQUEST, message),
+            Ok(param) => Problem::invalid_param(instance, param),
             Err(internal) => {
                 tracing::error!(error = %internal, "certificate search failed");
-                json_error(StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE)
+                Problem::internal(instance, UNAVAILABLE)
             }
         })
 }
@@ -190,17 +205,29 @@ fn item_json(hit: &SearchHit) -> serde_json::Value {
 
 async fn api_search(
     State(state): State<AppState>,
+    uri: Uri,
     query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let params = match query {
-        Ok(Query(pairs)) => collect_params(pairs),
-        Err(e) => Err(format!("the query string cannot be read: {e}")),
+    let instance = uri.path();
+    let pairs = match query {
+        Ok(Query(pairs)) => pairs,
+        Err(e) => {
+            return Problem::new(
+                ProblemKind::InvalidParameter,
+                instance,
+                format!(
+                    "the query string cannot be read: {e}; percent-encode each value \
+                     (UTF-8) and join the pairs with &"
+                ),
+            )
+            .into_response();
+        }
     };
-    let q = match params.and_then(|p| parse_query(&p, now_unix())) {
+    let q = match collect_params(pairs).and_then(|p| parse_query(&p, now_unix())) {
         Ok(q) => q,
-        Err(message) => return json_error(StatusCode::BAD_REQUEST, message),
+        Err(param) => return Problem::invalid_param(instance, param).into_response(),
     };
-    match run_search(&state, &q).await {
+    match run_search(&state, &q, instance).await {
         Ok(page) => axum::Json(json!({
             "items": page.items.iter().map(item_json).collect::<Vec<_>>(),
             "page": page.page,
@@ -209,21 +236,39 @@ async fn api_search(
             "next_page": page.next_page,
         }))
         .into_response(),
-        Err(resp) => resp,
+        Err(problem) => problem.into_response(),
     }
 }
 
-/// The one signed certificate with this serial, or the response to send.
-async fn find_one(state: &AppState, serial: &str) -> Result<SearchHit, Response> {
+/// The one signed certificate whose serial is the path's, or the problem to
+/// answer the request to `uri` with.
+async fn find_one(
+    state: &AppState,
+    uri: &Uri,
+    serial: Result<Path<String>, PathRejection>,
+) -> Result<SearchHit, Problem> {
+    let instance = uri.path();
+    let serial = match serial {
+        Ok(Path(serial)) => serial,
+        Err(e) => {
+            let reason =
+                format!("the serial number in the path cannot be read ({e}); give its hex digits");
+            return Err(Problem::invalid_param(
+                instance,
+                InvalidParam::new("serial", reason),
+            ));
+        }
+    };
     let q = SearchQuery {
-        serial: Some(serial.to_owned()),
+        serial: Some(serial.clone()),
         per_page: 1,
         ..SearchQuery::all(now_unix())
     };
-    let page = run_search(state, &q).await?;
+    let page = run_search(state, &q, instance).await?;
     page.items.into_iter().next().ok_or_else(|| {
-        json_error(
-            StatusCode::NOT_FOUND,
+        Problem::new(
+            ProblemKind::CertificateNotFound,
+            instance,
             format!(
                 "no certificate with serial {serial} was issued here; check the number, or \
                  search with GET /api/v1/certificates?subject=…"
@@ -232,10 +277,14 @@ async fn find_one(state: &AppState, serial: &str) -> Result<SearchHit, Response>
     })
 }
 
-async fn api_one(State(state): State<AppState>, Path(serial): Path<String>) -> Response {
-    match find_one(&state, &serial).await {
+async fn api_one(
+    State(state): State<AppState>,
+    uri: Uri,
+    serial: Result<Path<String>, PathRejection>,
+) -> Response {
+    match find_one(&state, &uri, serial).await {
         Ok(hit) => axum::Json(item_json(&hit)).into_response(),
-        Err(resp) => resp,
+        Err(problem) => problem.into_response(),
     }
 }
 
@@ -249,19 +298,27 @@ fn download(body: Vec<u8>, content_type: &'static str, filename: String) -> Resp
     resp
 }
 
-async fn api_der(State(state): State<AppState>, Path(serial): Path<String>) -> Response {
-    match find_one(&state, &serial).await {
+async fn api_der(
+    State(state): State<AppState>,
+    uri: Uri,
+    serial: Result<Path<String>, PathRejection>,
+) -> Response {
+    match find_one(&state, &uri, serial).await {
         Ok(hit) => download(
             hit.der,
             "application/pkix-cert",
             format!("{}.der", hit.serial),
         ),
-        Err(resp) => resp,
+        Err(problem) => problem.into_response(),
     }
 }
 
-async fn api_pem(State(state): State<AppState>, Path(serial): Path<String>) -> Response {
-    match find_one(&state, &serial).await {
+async fn api_pem(
+    State(state): State<AppState>,
+    uri: Uri,
+    serial: Result<Path<String>, PathRejection>,
+) -> Response {
+    match find_one(&state, &uri, serial).await {
         Ok(hit) => match certificate_pem(&hit.der) {
             Ok(pem) => download(
                 pem.into_bytes(),
@@ -270,10 +327,10 @@ async fn api_pem(State(state): State<AppState>, Path(serial): Path<String>) -> R
             ),
             Err(e) => {
                 tracing::error!(serial = %hit.serial, error = %e, "stored certificate is not DER");
-                json_error(StatusCode::INTERNAL_SERVER_ERROR, UNAVAILABLE)
+                Problem::internal(uri.path(), UNAVAILABLE).into_response()
             }
         },
-        Err(resp) => resp,
+        Err(problem) => problem.into_response(),
     }
 }
 
@@ -740,15 +797,15 @@ async fn search_page(
     });
     let mut status = StatusCode::OK;
     match parse_query(&params, now_unix()) {
-        Err(message) => {
+        Err(param) => {
             status = StatusCode::BAD_REQUEST;
-            ctx["error"] = json!(message);
+            ctx["error"] = json!(param.reason);
         }
         Ok(q) => match state.store.search_certificates(&q).await {
             Err(e) => match store_failure(e) {
-                Ok(message) => {
+                Ok(param) => {
                     status = StatusCode::BAD_REQUEST;
-                    ctx["error"] = json!(message);
+                    ctx["error"] = json!(param.reason);
                 }
                 Err(internal) => {
                     tracing::error!(error = %internal, "certificate search failed");
@@ -839,16 +896,18 @@ mod tests {
             (("page", "-1"), "whole number"),
         ] {
             let err = parse_query(&params(&[bad]), 0).unwrap_err();
-            assert!(err.contains(needle), "{bad:?}: {err}");
+            assert_eq!(err.name, bad.0);
+            assert!(err.reason.contains(needle), "{bad:?}: {err:?}");
         }
         let err = collect_params(vec![("stauts".into(), "x".into())]).unwrap_err();
-        assert!(err.contains("unknown parameter `stauts`"), "{err}");
+        assert_eq!(err.name, "stauts");
+        assert!(err.reason.contains("unknown parameter `stauts`"), "{err:?}");
         let err = collect_params(vec![
             ("page".into(), "1".into()),
             ("page".into(), "2".into()),
         ])
         .unwrap_err();
-        assert!(err.contains("twice"), "{err}");
+        assert!(err.reason.contains("twice"), "{err:?}");
     }
 
     #[test]

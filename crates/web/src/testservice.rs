@@ -5,8 +5,10 @@
 //!   DER: `application/pkix-cert`, `application/x-pem-file`, `text/plain`,
 //!   `application/octet-stream`) or `application/json`
 //!   `{ "issuer": "<ca id>", "serial": "<hex>" }` → the inspection as JSON.
-//!   Bodies over 64 KiB get 413; input that is not a certificate gets 400 with
-//!   `{ "error": "…" }`.
+//!   Errors are RFC 9457 problem documents ([`Problem`]): bodies over 64 KiB
+//!   get 413 (`body-too-large`), another content type 415
+//!   (`unsupported-media-type`), and input that is not a certificate, or names
+//!   no CA or no serial, 400 (`invalid-body`), each saying what to send instead.
 //! - `GET /test-certificate?lang=fi|sv|en` → the form (file upload, paste, or
 //!   issuer and serial); with `issuer` and `serial` in the query it also shows
 //!   the report (the search page links here).
@@ -23,7 +25,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use carepki_ca::CaError;
@@ -34,7 +36,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::search::{Lang, json_error, render};
+use crate::problem::{Problem, ProblemKind};
+use crate::search::{Lang, render};
 
 /// The largest request body of the API: one certificate, 64 KiB.
 pub(crate) const MAX_BODY: usize = MAX_INPUT;
@@ -133,13 +136,20 @@ async fn run(state: &AppState, input: InspectInput) -> Result<Inspection, (Statu
         })
 }
 
-async fn api_test(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+async fn api_test(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let instance = uri.path();
+    let problem = |kind, detail: String| Problem::new(kind, instance, detail).into_response();
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return json_error(StatusCode::PAYLOAD_TOO_LARGE, too_large());
+        return problem(ProblemKind::BodyTooLarge, too_large());
     }
     let media = media_type(&headers);
     let json = media.as_deref() == Some("application/json");
@@ -148,8 +158,8 @@ async fn api_test(State(state): State<AppState>, headers: HeaderMap, body: Body)
             .as_deref()
             .is_some_and(|m| !CERTIFICATE_TYPES.contains(&m))
     {
-        return json_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        return problem(
+            ProblemKind::UnsupportedMediaType,
             format!(
                 "content type {} is not accepted; send the certificate as {}, or JSON \
                  {{\"issuer\": \"<ca id>\", \"serial\": \"<hex>\"}} as application/json",
@@ -160,11 +170,11 @@ async fn api_test(State(state): State<AppState>, headers: HeaderMap, body: Body)
     }
     let bytes = match read_limited(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(ReadError::TooLarge) => return json_error(StatusCode::PAYLOAD_TOO_LARGE, too_large()),
+        Err(ReadError::TooLarge) => return problem(ProblemKind::BodyTooLarge, too_large()),
         Err(ReadError::Broken(e)) => {
-            return json_error(
-                StatusCode::BAD_REQUEST,
-                format!("the request body could not be read: {e}"),
+            return problem(
+                ProblemKind::InvalidBody,
+                format!("the request body could not be read: {e}; send it again"),
             );
         }
     };
@@ -175,8 +185,8 @@ async fn api_test(State(state): State<AppState>, headers: HeaderMap, body: Body)
                 serial: b.serial,
             },
             Err(e) => {
-                return json_error(
-                    StatusCode::BAD_REQUEST,
+                return problem(
+                    ProblemKind::InvalidBody,
                     format!(
                         "the JSON body must be {{\"issuer\": \"<ca id>\", \"serial\": \
                          \"<hex>\"}} ({e}); to test a certificate file, send it as \
@@ -190,7 +200,9 @@ async fn api_test(State(state): State<AppState>, headers: HeaderMap, body: Body)
     };
     match run(&state, input).await {
         Ok(report) => axum::Json(report).into_response(),
-        Err((status, message)) => json_error(status, message),
+        // `run` has logged an internal failure, and its message hides it.
+        Err((StatusCode::BAD_REQUEST, message)) => problem(ProblemKind::InvalidBody, message),
+        Err((_, message)) => problem(ProblemKind::InternalError, message),
     }
 }
 

@@ -32,6 +32,31 @@ impl Reply {
     fn text(&self) -> String {
         String::from_utf8(self.body.clone()).unwrap()
     }
+
+    /// The RFC 9457 problem of an error answer, checked: its content type, its
+    /// five members, its status equal to the HTTP status, and its type.
+    fn problem(&self, kind: &str) -> Value {
+        assert_eq!(
+            self.content_type,
+            "application/problem+json",
+            "{}",
+            self.text()
+        );
+        let v = self.json();
+        assert_eq!(
+            v["type"],
+            format!("tag:carepki.github.io,2026:problems/{kind}"),
+            "{v}"
+        );
+        assert_eq!(v["status"], self.status.as_u16(), "{v}");
+        for member in ["title", "detail", "instance"] {
+            assert!(
+                v[member].as_str().is_some_and(|s| !s.is_empty()),
+                "{member}: {v}"
+            );
+        }
+        v
+    }
 }
 
 async fn get(app: &axum::Router, uri: &str) -> Reply {
@@ -191,9 +216,12 @@ async fn search_api_on_every_backend() {
         assert_eq!(r.text(), a.pem);
         let r = get(&app, "/api/v1/certificates/7f0102").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        assert!(r.json()["error"].as_str().unwrap().contains("7f0102"));
+        let p = r.problem("certificate-not-found");
+        assert!(p["detail"].as_str().unwrap().contains("7f0102"));
+        assert_eq!(p["instance"], "/api/v1/certificates/7f0102");
         let r = get(&app, "/api/v1/certificates/7f0102/der").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
+        r.problem("certificate-not-found");
     }
 }
 
@@ -203,26 +231,32 @@ async fn bad_parameters_say_what_to_fix() {
     let tmp = tempfile::tempdir().unwrap();
     let ca = authority(store, tmp.path()).await;
     let app = carepki_web::router(&ca);
-    for (query, needle) in [
-        ("status=gone", "use valid, revoked or expired"),
-        ("per_page=0", "from 1 to 100"),
-        ("per_page=1000", "from 1 to 100"),
-        ("page=0", "whole number from 1"),
-        ("page=abc", "whole number"),
-        ("profile=tls", "unknown profile `tls`"),
-        ("serial=xyz", "hex digits"),
-        ("stauts=valid", "unknown parameter `stauts`"),
-        ("page=1&page=2", "twice"),
+    for (query, name, needle) in [
+        ("status=gone", "status", "use valid, revoked or expired"),
+        ("per_page=0", "per_page", "from 1 to 100"),
+        ("per_page=1000", "per_page", "from 1 to 100"),
+        ("page=0", "page", "whole number from 1"),
+        ("page=abc", "page", "whole number"),
+        ("profile=tls", "profile", "unknown profile `tls`"),
+        ("serial=xyz", "serial", "hex digits"),
+        ("stauts=valid", "stauts", "unknown parameter `stauts`"),
+        ("page=1&page=2", "page", "twice"),
     ] {
         let r = get(&app, &format!("/api/v1/certificates?{query}")).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}");
-        assert!(r.content_type.starts_with("application/json"), "{query}");
-        let error = r.json()["error"].as_str().unwrap().to_owned();
-        assert!(error.contains(needle), "{query}: {error}");
+        let p = r.problem("invalid-parameter");
+        let detail = p["detail"].as_str().unwrap();
+        assert!(detail.contains(needle), "{query}: {detail}");
+        assert_eq!(p["instance"], "/api/v1/certificates", "without the query");
+        assert_eq!(p["invalid_params"][0]["name"], name, "{query}: {p}");
+        let reason = p["invalid_params"][0]["reason"].as_str().unwrap();
+        assert!(reason.contains(needle), "{query}: {reason}");
     }
     let r = get(&app, "/api/v1/certificates/not-a-serial").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.json()["error"].as_str().unwrap().contains("hex"));
+    let p = r.problem("invalid-parameter");
+    assert!(p["detail"].as_str().unwrap().contains("hex"));
+    assert_eq!(p["invalid_params"][0]["name"], "serial");
 }
 
 #[tokio::test]

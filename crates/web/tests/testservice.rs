@@ -35,8 +35,25 @@ impl Reply {
         String::from_utf8(self.body.clone()).unwrap()
     }
 
-    fn error(&self) -> String {
-        self.json()["error"].as_str().unwrap().to_owned()
+    /// The `detail` of an RFC 9457 problem of type `kind`, after checking its
+    /// content type, its members and its status against the HTTP status.
+    fn problem(&self, kind: &str) -> String {
+        assert_eq!(
+            self.content_type,
+            "application/problem+json",
+            "{}",
+            self.text()
+        );
+        let v = self.json();
+        assert_eq!(
+            v["type"],
+            format!("tag:carepki.github.io,2026:problems/{kind}"),
+            "{v}"
+        );
+        assert_eq!(v["status"], self.status.as_u16(), "{v}");
+        assert_eq!(v["instance"], API, "{v}");
+        assert!(v["title"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
+        v["detail"].as_str().unwrap().to_owned()
     }
 }
 
@@ -189,29 +206,32 @@ async fn api_refuses_bad_input_clearly() {
     ] {
         let r = post(&app, API, Some(ct), body).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{needle}: {}", r.text());
-        assert!(r.content_type.starts_with("application/json"));
-        let error = r.error();
-        assert!(error.contains(needle), "{needle}: {error}");
+        let detail = r.problem("invalid-body");
+        assert!(detail.contains(needle), "{needle}: {detail}");
     }
 
     // Too large: refused while reading, and at once when the length is declared.
     let big = vec![b'A'; 64 * 1024 + 1];
     let r = post(&app, API, Some("application/x-pem-file"), big.clone()).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(r.error().contains("64 KiB"), "{}", r.error());
+    let detail = r.problem("body-too-large");
+    assert!(detail.contains("64 KiB"), "{detail}");
     let req = Request::post(API)
         .header(header::CONTENT_TYPE, "application/pkix-cert")
         .header(header::CONTENT_LENGTH, big.len())
         .body(Body::from(big))
         .unwrap();
-    assert_eq!(send(&app, req).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let r = send(&app, req).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    r.problem("body-too-large");
     // Exactly 64 KiB is read (and is not a certificate).
     let r = post(&app, API, Some("application/pkix-cert"), vec![0; 64 * 1024]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 
     let r = post(&app, API, Some("image/png"), a.der.clone()).await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert!(r.error().contains("application/pkix-cert"), "{}", r.error());
+    let detail = r.problem("unsupported-media-type");
+    assert!(detail.contains("application/pkix-cert"), "{detail}");
 }
 
 fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {

@@ -1,0 +1,674 @@
+//! The OpenAPI document (`GET /api/v1/openapi.json`) against the service that
+//! serves it, on a real authority:
+//!
+//! - it is valid OpenAPI 3.1 by an independent validator (Python's
+//!   `openapi-spec-validator`, through `openapi_check.py`);
+//! - the routes it documents are exactly the `/api/v1` routes the code
+//!   registers (read from the source), each documented path and method is
+//!   served, and every other method on those paths gets 405;
+//! - real responses (hits, pages, files, inspection reports, problems) match
+//!   the documented status, content type and schema (Python's `jsonschema`,
+//!   with the object schemas closed); without Python the required members are
+//!   still checked here;
+//! - every error of the API, whoever answers it (a handler, the router, the
+//!   timeout), is an RFC 9457 problem document whose `status` is the HTTP status.
+//!
+//! The Python checks are skipped with a note when `python3` cannot import
+//! `openapi_spec_validator` (`python3 -m pip install openapi-spec-validator`),
+//! unless `CAREPKI_REQUIRE_OPENAPI_VALIDATOR=1` (as `scripts/test` sets), which
+//! makes that a failure.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use carepki_ca::authority::now_unix;
+use carepki_ca::crl::CrlKind;
+use carepki_policy::ProfileId;
+use carepki_x509::RevocationReason;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+#[path = "../../ca/tests/common/mod.rs"]
+mod common;
+
+use common::{ORG, authority, issue};
+
+/// Set to 1 to fail, not skip, when the Python validator is missing.
+const REQUIRE_VAR: &str = "CAREPKI_REQUIRE_OPENAPI_VALIDATOR";
+
+/// The `/api/v1` routes the code registers, as (method, path).
+const REGISTERED: [(&str, &str); 6] = [
+    ("GET", "/api/v1/certificates"),
+    ("GET", "/api/v1/certificates/{serial}"),
+    ("GET", "/api/v1/certificates/{serial}/der"),
+    ("GET", "/api/v1/certificates/{serial}/pem"),
+    ("POST", "/api/v1/test-certificate"),
+    ("GET", "/api/v1/openapi.json"),
+];
+
+/// The source files that register routes.
+const SOURCES: [(&str, &str); 5] = [
+    ("lib.rs", include_str!("../src/lib.rs")),
+    ("search.rs", include_str!("../src/search.rs")),
+    ("testservice.rs", include_str!("../src/testservice.rs")),
+    ("openapi.rs", include_str!("../src/openapi.rs")),
+    ("status.rs", include_str!("../src/status.rs")),
+];
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "patch", "head", "options", "trace",
+];
+
+const TYPE_PREFIX: &str = "tag:carepki.github.io,2026:problems/";
+
+/// One request and its answer, as `openapi_check.py` reads it.
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// The requests of a test, recorded for the schema checks.
+struct Recorder {
+    app: axum::Router,
+    exchanges: Vec<Value>,
+}
+
+impl Recorder {
+    /// Sends `req`; `template` is the documented path it is for (`None`: a
+    /// path the document does not have).
+    async fn send(&mut self, template: Option<&str>, req: Request<Body>) -> Reply {
+        let method = req.method().to_string();
+        let uri = req.uri().to_string();
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        let reply = Reply {
+            status,
+            content_type,
+            headers,
+            body,
+        };
+        let media = reply.content_type.split(';').next().unwrap_or_default();
+        let body = if media.ends_with("json") {
+            reply.json()
+        } else if media.starts_with("text/") || media == "application/x-pem-file" {
+            Value::String(String::from_utf8(reply.body.clone()).unwrap())
+        } else {
+            Value::Null
+        };
+        if status.is_client_error() || status.is_server_error() {
+            assert_problem(&reply, &uri);
+        }
+        self.exchanges.push(json!({
+            "method": method,
+            "template": template,
+            "uri": uri,
+            "status": status.as_u16(),
+            "content_type": reply.content_type,
+            "body": body,
+        }));
+        reply
+    }
+
+    async fn get(&mut self, template: Option<&str>, uri: &str) -> Reply {
+        self.send(template, Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    async fn post(&mut self, content_type: Option<&str>, body: Vec<u8>) -> Reply {
+        let mut req = Request::post(TEST);
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        self.send(Some(TEST), req.body(Body::from(body)).unwrap())
+            .await
+    }
+}
+
+const TEST: &str = "/api/v1/test-certificate";
+
+/// An error answer of the API: `application/problem+json` with the five
+/// members, `status` equal to the HTTP status and `instance` the request path.
+fn assert_problem(r: &Reply, uri: &str) -> Value {
+    assert_eq!(
+        r.content_type,
+        "application/problem+json",
+        "{uri}: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let v = r.json();
+    for member in ["type", "title", "detail", "instance"] {
+        assert!(
+            v[member].as_str().is_some_and(|s| !s.is_empty()),
+            "{uri}: `{member}` is missing or empty: {v}"
+        );
+    }
+    assert_eq!(v["status"], r.status.as_u16(), "{uri}: {v}");
+    let path = uri.split('?').next().unwrap();
+    assert_eq!(v["instance"], path, "{uri}: {v}");
+    let t = v["type"].as_str().unwrap();
+    assert!(
+        t.starts_with(TYPE_PREFIX) || t == "about:blank",
+        "{uri}: {t}"
+    );
+    v
+}
+
+/// The problem type of an error answer.
+fn kind(r: &Reply) -> String {
+    let v = r.json();
+    v["type"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(TYPE_PREFIX)
+        .to_owned()
+}
+
+/// The (method, path) pairs the document describes.
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in METHODS {
+            if item.get(method).is_some() {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The (method, path) pairs that `.route("…", get(…).post(…))` calls register
+/// in `src`; a route whose path is not a string literal fails the test.
+fn routes_in_source(file: &str, src: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (at, _) in src.match_indices(".route(") {
+        let rest = src[at + ".route(".len()..].trim_start();
+        let Some(rest) = rest.strip_prefix('"') else {
+            panic!(
+                "{file}: a route whose path is not a literal: {}",
+                &rest[..rest.len().min(60)]
+            );
+        };
+        let end = rest.find('"').unwrap();
+        let path = &rest[..end];
+        let after = &rest[end + 1..];
+        let mut depth = 1;
+        let close = after
+            .char_indices()
+            .find(|(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .unwrap();
+        let router = &after[..close];
+        for method in METHODS {
+            for (p, _) in router.match_indices(&format!("{method}(")) {
+                let before = router[..p].chars().next_back();
+                if before.is_none_or(|c| !(c.is_alphanumeric() || c == '_')) {
+                    out.push((method.to_uppercase(), path.to_owned()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `python3` has the validator; `None` when the checks are to be
+/// skipped (with the note printed).
+fn python_validator() -> Option<()> {
+    let ok = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import openapi_spec_validator, jsonschema, referencing",
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(());
+    }
+    if std::env::var(REQUIRE_VAR).as_deref() == Ok("1") {
+        panic!("{REQUIRE_VAR}=1 but python3 cannot import openapi_spec_validator");
+    }
+    eprintln!(
+        "note: python3 with openapi-spec-validator is missing \
+         (python3 -m pip install openapi-spec-validator): skipping the OpenAPI \
+         validation and the schema checks by jsonschema"
+    );
+    None
+}
+
+/// Runs `openapi_check.py` on the document and the exchanges.
+fn run_python_checks(doc: &[u8], exchanges: &[Value]) {
+    let dir = tempfile::tempdir().unwrap();
+    let doc_path = dir.path().join("openapi.json");
+    let ex_path = dir.path().join("exchanges.json");
+    std::fs::write(&doc_path, doc).unwrap();
+    std::fs::write(&ex_path, serde_json::to_vec(exchanges).unwrap()).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/openapi_check.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&doc_path)
+        .arg(&ex_path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "openapi_check.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("{}", stdout.trim());
+}
+
+/// Without Python: the documented schema's required members are in `body`
+/// (following `$ref`, `anyOf` with null, `properties` and `items`).
+fn check_required(doc: &Value, schema: &Value, body: &Value, at: &str) {
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let name = r.rsplit('/').next().unwrap();
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    };
+    if let Some(any) = schema.get("anyOf").and_then(Value::as_array) {
+        if !body.is_null() {
+            let non_null = any.iter().find(|s| s["type"] != "null").unwrap();
+            check_required(doc, non_null, body, at);
+        }
+        return;
+    }
+    if let Some(required) = schema.get("required").and_then(Value::as_array) {
+        let obj = body
+            .as_object()
+            .unwrap_or_else(|| panic!("{at}: not an object"));
+        for name in required {
+            let name = name.as_str().unwrap();
+            assert!(obj.contains_key(name), "{at}: `{name}` is missing");
+        }
+        for (name, sub) in schema["properties"].as_object().unwrap() {
+            if let Some(v) = obj.get(name) {
+                check_required(doc, sub, v, &format!("{at}/{name}"));
+            }
+        }
+        let documented: BTreeSet<&String> =
+            schema["properties"].as_object().unwrap().keys().collect();
+        for name in obj.keys() {
+            assert!(
+                documented.contains(name),
+                "{at}: `{name}` is not documented"
+            );
+        }
+    }
+    if let (Some(items), Some(values)) = (schema.get("items"), body.as_array()) {
+        for (i, v) in values.iter().enumerate() {
+            check_required(doc, items, v, &format!("{at}/{i}"));
+        }
+    }
+}
+
+/// The schema of the documented answer to an exchange (JSON answers only).
+fn response_schema<'a>(doc: &'a Value, ex: &Value) -> Option<&'a Value> {
+    let media = ex["content_type"].as_str()?.split(';').next()?;
+    if !media.ends_with("json") {
+        return None;
+    }
+    let Some(template) = ex["template"].as_str() else {
+        return Some(&doc["components"]["schemas"]["Problem"]);
+    };
+    let method = ex["method"].as_str()?.to_lowercase();
+    let responses = &doc["paths"][template][&method]["responses"];
+    let mut response = responses
+        .get(ex["status"].to_string())
+        .or_else(|| responses.get("default"))?;
+    if let Some(r) = response.get("$ref").and_then(Value::as_str) {
+        response = &doc["components"]["responses"][r.rsplit('/').next()?];
+    }
+    response["content"][media].get("schema")
+}
+
+#[tokio::test]
+async fn the_document_matches_the_service() {
+    let (store, _guard) = carepki_store::testing::sqlite_store().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let ca = authority(store.clone(), tmp.path()).await;
+    let a = issue(&ca, ProfileId::Server, "a.jarvilaakso-hva.fi").await;
+    let b = issue(&ca, ProfileId::Server, "b.jarvilaakso-hva.fi").await;
+    let t = issue(&ca, ProfileId::TestServer, "t.jarvilaakso-hva.fi").await;
+    ca.revoke(&b.serial, RevocationReason::KeyCompromise, None, "test")
+        .await
+        .unwrap();
+    ca.publish_crl("service-providers", CrlKind::Full, now_unix())
+        .await
+        .unwrap();
+    let ocsp = carepki_ca::ocsp::OcspService::start(Arc::clone(&ca))
+        .await
+        .unwrap();
+    let mut rec = Recorder {
+        app: carepki_web::service_router(&ca, ocsp),
+        exchanges: Vec::new(),
+    };
+
+    // The document: JSON, cacheable, with an ETag that a revalidation matches.
+    let doc_path = "/api/v1/openapi.json";
+    let r = rec.get(Some(doc_path), doc_path).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.content_type, "application/json");
+    let cache = r.headers[header::CACHE_CONTROL].to_str().unwrap();
+    assert!(
+        cache.contains("public") && cache.contains("max-age="),
+        "{cache}"
+    );
+    let doc_bytes = r.body.clone();
+    let doc = r.json();
+    let etag = r.headers[header::ETAG].clone();
+    let req = Request::get(doc_path)
+        .header(header::IF_NONE_MATCH, etag)
+        .body(Body::empty())
+        .unwrap();
+    let r = rec.send(Some(doc_path), req).await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+    assert!(r.body.is_empty());
+
+    // (b) The documented routes are the registered ones, read from the source.
+    let registered: BTreeSet<(String, String)> = REGISTERED
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    assert_eq!(documented(&doc), registered, "documented vs registered");
+    let in_source: BTreeSet<(String, String)> = SOURCES
+        .iter()
+        .flat_map(|(file, src)| routes_in_source(file, src))
+        .filter(|(_, path)| path.starts_with("/api/"))
+        .collect();
+    assert_eq!(in_source, registered, "the source registers other routes");
+    assert!(
+        SOURCES.iter().all(|(_, src)| !src.contains(".nest(")),
+        "a nested router's routes would not be seen here"
+    );
+
+    // Every documented operation is served: called with real data, it answers
+    // 2xx (never the router's 404 or 405).
+    let der = format!("/api/v1/certificates/{}/der", a.serial);
+    let pem = format!("/api/v1/certificates/{}/pem", a.serial);
+    let one = format!("/api/v1/certificates/{}", a.serial);
+    for (method, template) in REGISTERED {
+        let uri = template.replace("{serial}", &a.serial);
+        let r = match method {
+            "GET" => rec.get(Some(template), &uri).await,
+            _ => {
+                rec.post(Some("application/x-pem-file"), a.pem.clone().into_bytes())
+                    .await
+            }
+        };
+        assert!(r.status.is_success(), "{method} {uri}: {}", r.status);
+    }
+    // Every other method on a documented path is refused with 405 and `Allow`
+    // (HEAD follows GET in axum, and is left out).
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let uri = path.replace("{serial}", &a.serial);
+        for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+            if item.get(method.to_lowercase()).is_some() {
+                continue;
+            }
+            let req = Request::builder()
+                .method(method)
+                .uri(&uri)
+                .body(Body::empty())
+                .unwrap();
+            let r = rec.send(None, req).await;
+            assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
+            assert_eq!(kind(&r), "method-not-allowed");
+            assert!(r.headers.contains_key(header::ALLOW), "{method} {uri}");
+        }
+    }
+    // Paths the document does not have are not served.
+    for uri in [
+        "/api/v1/nothing",
+        "/api/v2/certificates",
+        "/api/v1/certificates/01/der/x",
+        "/api",
+    ] {
+        let r = rec.get(None, uri).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(kind(&r), "not-found", "{uri}");
+    }
+
+    // (c) Real answers for the schema checks: searches, one certificate and
+    // its files, inspections of every kind.
+    let search = Some("/api/v1/certificates");
+    for query in [
+        "",
+        "?status=revoked",
+        "?status=valid&profile=server",
+        &format!("?org={ORG}&per_page=1"),
+        "?per_page=1&page=2",
+        "?org_name=sj%C3%B6dalens",
+        "?subject=nobody-at-all",
+        "?lang=en",
+    ] {
+        let r = rec
+            .get(search, &format!("/api/v1/certificates{query}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{query}");
+    }
+    let r = rec.get(Some("/api/v1/certificates/{serial}"), &one).await;
+    assert_eq!(r.json()["serial"], a.serial.as_str());
+    let revoked = format!("/api/v1/certificates/{}", b.serial);
+    let r = rec
+        .get(Some("/api/v1/certificates/{serial}"), &revoked)
+        .await;
+    assert_eq!(r.json()["revocation_reason"], "keyCompromise");
+    let r = rec
+        .get(Some("/api/v1/certificates/{serial}/der"), &der)
+        .await;
+    assert_eq!(r.body, a.der);
+    let r = rec
+        .get(Some("/api/v1/certificates/{serial}/pem"), &pem)
+        .await;
+    assert_eq!(String::from_utf8(r.body).unwrap(), a.pem);
+
+    // The test service takes each documented body type, and no other.
+    let body_types = &doc["paths"][TEST]["post"]["requestBody"]["content"];
+    for (ct, _) in body_types.as_object().unwrap() {
+        let body = match ct.as_str() {
+            "application/json" => json!({ "issuer": "service-providers", "serial": b.serial })
+                .to_string()
+                .into_bytes(),
+            "application/x-pem-file" | "text/plain" => t.pem.clone().into_bytes(),
+            _ => a.der.clone(),
+        };
+        let r = rec.post(Some(ct), body).await;
+        assert_eq!(r.status, StatusCode::OK, "{ct}");
+    }
+    let r = rec.post(None, a.pem.clone().into_bytes()).await;
+    assert_eq!(r.status, StatusCode::OK, "no content type");
+    for (issuer, serial) in [("service-providers", "7f01"), ("root", "01")] {
+        let body = json!({ "issuer": issuer, "serial": serial }).to_string();
+        let r = rec.post(Some("application/json"), body.into_bytes()).await;
+        assert_eq!(r.json()["verdict"], "not_issued_here");
+        assert!(r.json()["certificate"].is_null());
+    }
+    let root_pem = carepki_x509::cert::certificate_pem(&ca.cas()["root"].row.cert_der).unwrap();
+    let r = rec
+        .post(Some("application/x-pem-file"), root_pem.into_bytes())
+        .await;
+    assert_eq!(r.json()["chain"]["issued_here"], "ca_certificate");
+    for ct in [
+        "image/png",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+    ] {
+        let r = rec.post(Some(ct), a.der.clone()).await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct}");
+        assert_eq!(kind(&r), "unsupported-media-type");
+    }
+
+    // (d) The errors of the handlers: each a problem of its type.
+    for (uri, status, expected) in [
+        ("/api/v1/certificates?status=gone", 400, "invalid-parameter"),
+        (
+            "/api/v1/certificates?per_page=1000",
+            400,
+            "invalid-parameter",
+        ),
+        ("/api/v1/certificates?bogus=1", 400, "invalid-parameter"),
+        (
+            "/api/v1/certificates?page=1&page=2",
+            400,
+            "invalid-parameter",
+        ),
+        ("/api/v1/certificates/zz", 400, "invalid-parameter"),
+        ("/api/v1/certificates/%FF", 400, "invalid-parameter"),
+        ("/api/v1/certificates/zz/der", 400, "invalid-parameter"),
+        ("/api/v1/certificates/7f0102", 404, "certificate-not-found"),
+        (
+            "/api/v1/certificates/7f0102/der",
+            404,
+            "certificate-not-found",
+        ),
+        (
+            "/api/v1/certificates/7f0102/pem",
+            404,
+            "certificate-not-found",
+        ),
+    ] {
+        let template = if uri.contains('?') {
+            "/api/v1/certificates"
+        } else if uri.ends_with("/der") {
+            "/api/v1/certificates/{serial}/der"
+        } else if uri.ends_with("/pem") {
+            "/api/v1/certificates/{serial}/pem"
+        } else {
+            "/api/v1/certificates/{serial}"
+        };
+        let r = rec.get(Some(template), uri).await;
+        assert_eq!(r.status.as_u16(), status, "{uri}");
+        assert_eq!(kind(&r), expected, "{uri}");
+        if expected == "invalid-parameter" {
+            assert!(r.json()["invalid_params"][0]["name"].is_string(), "{uri}");
+        }
+    }
+    for (ct, body) in [
+        ("application/pkix-cert", b"garbage".to_vec()),
+        ("application/pkix-cert", Vec::new()),
+        ("application/json", b"{\"serial\": 1}".to_vec()),
+        (
+            "application/json",
+            br#"{"issuer": "nobody", "serial": "01"}"#.to_vec(),
+        ),
+        ("application/json", b"not json".to_vec()),
+    ] {
+        let r = rec.post(Some(ct), body).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{ct}");
+        assert_eq!(kind(&r), "invalid-body");
+    }
+    let r = rec
+        .post(Some("application/x-pem-file"), vec![b'A'; 64 * 1024 + 1])
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(kind(&r), "body-too-large");
+
+    // 500: with the database gone, a problem that shows nothing internal.
+    store.close().await;
+    for (template, uri) in [
+        ("/api/v1/certificates", "/api/v1/certificates".to_owned()),
+        ("/api/v1/certificates/{serial}", one.clone()),
+        ("/api/v1/certificates/{serial}/pem", pem.clone()),
+    ] {
+        let r = rec.get(Some(template), &uri).await;
+        assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{uri}");
+        assert_eq!(kind(&r), "internal-error");
+        let detail = r.json()["detail"].as_str().unwrap().to_lowercase();
+        for leak in ["pool", "sqlx", "sqlite", "closed", "database error"] {
+            assert!(!detail.contains(leak), "{uri}: {detail}");
+        }
+    }
+    let body = json!({ "issuer": "service-providers", "serial": a.serial }).to_string();
+    let r = rec.post(Some("application/json"), body.into_bytes()).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(kind(&r), "internal-error");
+
+    // Without Python, at least the required members of every JSON answer.
+    for ex in &rec.exchanges {
+        if let Some(schema) = response_schema(&doc, ex) {
+            let at = format!("{} {}", ex["method"], ex["uri"]);
+            if schema.get("$ref").is_some() || schema.get("required").is_some() {
+                check_required(&doc, schema, &ex["body"], &at);
+            }
+        }
+    }
+    // (a) and (c) by the independent validators.
+    if python_validator().is_some() {
+        run_python_checks(&doc_bytes, &rec.exchanges);
+    }
+}
+
+/// A request whose body never completes gets 408 from the service's timeout,
+/// as a problem document (time is paused, so the test does not wait 10 s).
+#[tokio::test]
+async fn a_timeout_is_a_problem_too() {
+    let (store, _guard) = carepki_store::testing::sqlite_store().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let ca = authority(store, tmp.path()).await;
+    let ocsp = carepki_ca::ocsp::OcspService::start(Arc::clone(&ca))
+        .await
+        .unwrap();
+    let app = carepki_web::service_router(&ca, ocsp);
+    tokio::time::pause();
+    let never = futures_util::stream::pending::<Result<Vec<u8>, std::io::Error>>();
+    let req = Request::post(TEST)
+        .header(header::CONTENT_TYPE, "application/pkix-cert")
+        .body(Body::from_stream(never))
+        .unwrap();
+    let resp = app.oneshot(req).await.unwrap();
+    let status = resp.status();
+    let content_type = resp.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    let r = Reply {
+        status,
+        content_type,
+        headers: axum::http::HeaderMap::new(),
+        body,
+    };
+    assert_eq!(r.status, StatusCode::REQUEST_TIMEOUT);
+    assert_problem(&r, TEST);
+    assert_eq!(kind(&r), "request-timeout");
+}
