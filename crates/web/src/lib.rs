@@ -144,14 +144,20 @@ async fn published_document(State(state): State<AppState>, uri: Uri) -> Response
 /// body slowly, say) gets 408, so slow clients cannot hold connections forever;
 /// under `/api/` that 408 is a problem document.
 pub fn service_router(authority: &Arc<Authority>, ocsp: Arc<OcspService>) -> Router {
-    router(authority)
-        .merge(status::ocsp_routes(ocsp))
-        .merge(status::metrics_routes(Arc::clone(authority)))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+    let timeout = || {
+        tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
-        ))
+        )
+    };
+    // The OCSP routes answer OCSP, never problem documents: they get the timeout
+    // but not the API's error middleware, which their hot path does not need.
+    let ocsp = status::ocsp_routes(ocsp).layer(timeout());
+    router(authority)
+        .merge(status::metrics_routes(Arc::clone(authority)))
+        .layer(timeout())
         .layer(axum::middleware::from_fn(problem::api_problems))
+        .merge(ocsp)
 }
 
 /// The longest a request may take, body included.
