@@ -9,6 +9,7 @@ use serde_json::json;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::error::{Result, StoreError, is_foreign_key_violation};
+use crate::eservice::{self, EserviceJob, EserviceOutput};
 use crate::model::{CaRow, ImportSummary, IssuanceRecord, NewAuditEvent, OrganisationRow};
 use crate::multirow::{MultiRow, chunks};
 use crate::read::{organisation_columns, organisation_from_row};
@@ -74,6 +75,8 @@ pub(crate) enum Job {
         rows: Vec<OcspResponseRow>,
     },
     AppendAudit(NewAuditEvent),
+    /// A write of the e-service (`eservice.rs`).
+    Eservice(Box<EserviceJob>),
 }
 
 /// What a job returns to its caller.
@@ -83,6 +86,7 @@ pub(crate) enum Output {
     Import(ImportSummary),
     Count(u64),
     Revocation(Box<Revocation>),
+    Eservice(Box<EserviceOutput>),
 }
 
 /// An audit event produced by a job, inserted with the batch's others just
@@ -179,6 +183,7 @@ pub(crate) async fn run(
         Job::RecordCrl { crl, actor } => (actor.as_str(), crl.created_at),
         Job::RecordResponder { responder, actor } => (actor.as_str(), responder.created_at),
         Job::AppendAudit(ev) => (ev.actor.as_str(), ev.at),
+        Job::Eservice(job) => (job.actor.as_str(), job.at),
         Job::StoreOcspResponses { rows } => {
             status::store_ocsp_responses(conn, rows).await?;
             return Ok(Output::Unit);
@@ -224,6 +229,9 @@ pub(crate) async fn run(
         Job::RecordResponder { responder, .. } => status::record_responder(&mut cx, responder)
             .await
             .map(|()| Output::Unit),
+        Job::Eservice(job) => eservice::run(&mut cx, job)
+            .await
+            .map(|out| Output::Eservice(Box::new(out))),
         Job::AppendAudit(_) | Job::StoreOcspResponses { .. } => Ok(Output::Unit),
     }
 }

@@ -45,6 +45,7 @@
 //! would see a database of its own.
 
 mod error;
+mod eservice;
 mod fast;
 mod jobs;
 mod model;
@@ -66,6 +67,12 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
 pub use error::{Result, StoreError};
+pub use eservice::{
+    ATTACHMENT_KINDS, ApplicationRow, ApplicationUpdate, AttachmentMeta, GLOBAL_ROLES,
+    GlobalRoleRow, InvitationRow, LANGUAGES, MAX_UPLOAD_BYTES, MembershipRow, NewApplication,
+    NewAttachment, NewInvitation, NewTimelineEvent, NewUser, ORG_ROLES, QueueEntry, TimelineEntry,
+    UserRow, subject_hash, token_hash, user_actor,
+};
 use jobs::{Job, Output};
 pub use model::{
     AuditEvent, CaRow, CertFilter, CertificateRow, ImportSummary, IssuanceRecord, KeyUse,
