@@ -6,8 +6,12 @@
 //! The JSON API lives under `/api/v1`, is described by the OpenAPI document at
 //! `/api/v1/openapi.json` (`openapi.rs`), and answers every error with an
 //! RFC 9457 problem document (`problem.rs`).
+//!
+//! The pages speak Finnish, Swedish and English ([`i18n`]: Fluent message files,
+//! language negotiation, local dates and numbers).
 #![forbid(unsafe_code)]
 
+pub mod i18n;
 mod openapi;
 mod problem;
 mod search;

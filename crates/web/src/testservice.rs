@@ -9,17 +9,18 @@
 //!   get 413 (`body-too-large`), another content type 415
 //!   (`unsupported-media-type`), and input that is not a certificate, or names
 //!   no CA or no serial, 400 (`invalid-body`), each saying what to send instead.
-//! - `GET /test-certificate?lang=fi|sv|en` → the form (file upload, paste, or
-//!   issuer and serial); with `issuer` and `serial` in the query it also shows
-//!   the report (the search page links here).
+//! - `GET /test-certificate` → the form (file upload, paste, or issuer and
+//!   serial); with `issuer` and `serial` in the query it also shows the report
+//!   (the search page links here). The language is [`crate::i18n`]'s
+//!   (`lang=fi|sv|en` picks one); the page's texts, the summary included, come
+//!   from the message files, while the details of each check are the report's
+//!   own (English) words.
 //! - `POST /test-certificate` (multipart or URL-encoded form) → the report.
 //!
 //! The verdict is the database's (R-STATUS-TRUTH); each published source is
 //! shown beside it with whether it agrees.
 //!
 //! [`Authority::inspect`]: carepki_ca::Authority::inspect
-
-use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::body::Body;
@@ -30,14 +31,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use carepki_ca::CaError;
 use carepki_ca::authority::now_unix;
-use carepki_ca::inspect::{InspectInput, Inspection, MAX_INPUT};
+use carepki_ca::inspect::{InspectInput, Inspection, MAX_INPUT, Verdict};
+use fluent_bundle::FluentArgs;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
+use crate::i18n::{self, Lang, PageLang};
 use crate::problem::{Problem, ProblemKind};
-use crate::search::{Lang, render};
+use crate::search::render;
 
 /// The largest request body of the API: one certificate, 64 KiB.
 pub(crate) const MAX_BODY: usize = MAX_INPUT;
@@ -210,176 +213,6 @@ async fn api_test(
 // HTML
 // ---------------------------------------------------------------------------------
 
-/// Labels of the report's enumerations, in the three languages.
-const LABELS: &[(&str, &str, [&str; 3])] = &[
-    ("verdict", "valid", ["Voimassa", "Giltigt", "Valid"]),
-    (
-        "verdict",
-        "not_yet_valid",
-        ["Ei vielä voimassa", "Ännu inte giltigt", "Not yet valid"],
-    ),
-    ("verdict", "expired", ["Vanhentunut", "Utgånget", "Expired"]),
-    ("verdict", "revoked", ["Suljettu", "Spärrat", "Revoked"]),
-    (
-        "verdict",
-        "not_issued_here",
-        [
-            "Ei tämän palvelun myöntämä",
-            "Inte utfärdat av denna tjänst",
-            "Not issued by this CA",
-        ],
-    ),
-    (
-        "verdict",
-        "invalid_signature",
-        [
-            "Virheellinen allekirjoitus",
-            "Ogiltig signatur",
-            "Invalid signature",
-        ],
-    ),
-    (
-        "hierarchy",
-        "production",
-        ["Tuotanto", "Produktion", "Production"],
-    ),
-    (
-        "hierarchy",
-        "test",
-        [
-            "TEST (ei tuotantokäyttöön)",
-            "TEST (inte för produktion)",
-            "TEST (never for production)",
-        ],
-    ),
-    ("issued_here", "yes", ["Kyllä", "Ja", "Yes"]),
-    (
-        "issued_here",
-        "ca_certificate",
-        [
-            "Palvelun oma CA-varmenne",
-            "Tjänstens eget CA-certifikat",
-            "One of this service's CA certificates",
-        ],
-    ),
-    (
-        "issued_here",
-        "unknown_issuer",
-        ["Tuntematon myöntäjä", "Okänd utfärdare", "Unknown issuer"],
-    ),
-    (
-        "issued_here",
-        "no_record",
-        [
-            "Ei palvelun rekisterissä",
-            "Finns inte i tjänstens register",
-            "Not in this service's records",
-        ],
-    ),
-    (
-        "issued_here",
-        "different_certificate",
-        [
-            "Rekisterissä on eri varmenne samalla sarjanumerolla",
-            "Registret har ett annat certifikat med samma serienummer",
-            "Our records hold a different certificate with this serial",
-        ],
-    ),
-    (
-        "validity",
-        "not_yet_valid",
-        ["Ei vielä voimassa", "Ännu inte giltigt", "Not yet valid"],
-    ),
-    ("validity", "valid", ["Voimassa", "Giltigt", "Valid"]),
-    (
-        "validity",
-        "expired",
-        ["Vanhentunut", "Utgånget", "Expired"],
-    ),
-    (
-        "state",
-        "good",
-        ["Ei suljettu", "Inte spärrat", "Not revoked"],
-    ),
-    ("state", "revoked", ["Suljettu", "Spärrat", "Revoked"]),
-    ("state", "unknown", ["Tuntematon", "Okänd", "Unknown"]),
-    (
-        "state",
-        "not_published",
-        [
-            "Ei vielä julkaistu",
-            "Inte publicerat ännu",
-            "Not published yet",
-        ],
-    ),
-    (
-        "state",
-        "not_applicable",
-        ["Ei sovellu", "Ej tillämpligt", "Not applicable"],
-    ),
-    (
-        "state",
-        "unavailable",
-        ["Ei saatavilla", "Inte tillgängligt", "Unavailable"],
-    ),
-    ("source", "database", ["Tietokanta", "Databas", "Database"]),
-    ("source", "ocsp", ["OCSP", "OCSP", "OCSP"]),
-    (
-        "source",
-        "crl_full",
-        ["CRL (täysi)", "CRL (fullständig)", "Full CRL"],
-    ),
-    (
-        "source",
-        "crl_delta",
-        ["Delta-CRL", "Delta-CRL", "Delta CRL"],
-    ),
-];
-
-/// Texts of this page that the shared table does not have.
-const OWN_TEXTS: &[(&str, [&str; 3])] = &[
-    (
-        "nothing",
-        [
-            "Anna varmennetiedosto, liitä varmenne tai valitse myöntäjä ja anna sarjanumero.",
-            "Ge en certifikatfil, klistra in ett certifikat eller välj utfärdare och ange serienumret.",
-            "Give a certificate file, paste a certificate, or choose the issuer and give the serial number.",
-        ],
-    ),
-    (
-        "too_large",
-        [
-            "Lähetys on liian suuri: varmenne on enintään 64 KiB.",
-            "Inskickningen är för stor: ett certifikat är högst 64 KiB.",
-            "The submission is too large: a certificate is at most 64 KiB.",
-        ],
-    ),
-];
-
-fn lang_index(lang: Lang) -> usize {
-    match lang {
-        Lang::Fi => 0,
-        Lang::Sv => 1,
-        Lang::En => 2,
-    }
-}
-
-fn labels(lang: Lang) -> BTreeMap<&'static str, BTreeMap<&'static str, &'static str>> {
-    let i = lang_index(lang);
-    let mut out: BTreeMap<_, BTreeMap<_, _>> = BTreeMap::new();
-    for (group, key, values) in LABELS {
-        out.entry(*group).or_default().insert(*key, values[i]);
-    }
-    out
-}
-
-fn own_text(lang: Lang, key: &str) -> &'static str {
-    OWN_TEXTS
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map_or("", |(_, v)| v[lang_index(lang)])
-}
-
 /// The form's fields, echoed back into it.
 #[derive(Debug, Default)]
 struct FormFields {
@@ -408,14 +241,66 @@ impl FormFields {
 
 #[derive(Debug, Default, Deserialize)]
 struct PageQuery {
-    lang: Option<String>,
     issuer: Option<String>,
     serial: Option<String>,
 }
 
+/// The report's one-line summary in `lang`, built from the report's facts (the
+/// report's own `summary` is English, for the API).
+fn summary(lang: Lang, report: &Inspection) -> String {
+    let mut args = FluentArgs::new();
+    let when = |t: Option<&str>| {
+        t.and_then(i18n::parse_rfc3339)
+            .map_or_else(|| "–".to_owned(), |u| i18n::format_datetime(lang, u))
+    };
+    let issuer = report
+        .chain
+        .issuing_ca
+        .clone()
+        .unwrap_or_else(|| "–".into());
+    let validity = report.validity.as_ref();
+    let id = match report.verdict {
+        Verdict::Valid => {
+            args.set("issuer", issuer);
+            args.set("until", when(validity.map(|v| v.not_after.as_str())));
+            if report.chain.hierarchy.as_deref() == Some("test") {
+                "summary-valid-test"
+            } else {
+                "summary-valid"
+            }
+        }
+        Verdict::NotYetValid => {
+            args.set("from", when(validity.map(|v| v.not_before.as_str())));
+            "summary-not-yet-valid"
+        }
+        Verdict::Expired => {
+            args.set("until", when(validity.map(|v| v.not_after.as_str())));
+            "summary-expired"
+        }
+        Verdict::Revoked => {
+            let db = &report.revocation.database;
+            args.set("at", when(db.revoked_at.as_deref()));
+            let reason = db.reason.as_deref().unwrap_or("unspecified");
+            let reason = i18n::message(lang, &format!("reason-{reason}"), None)
+                .unwrap_or_else(|| reason.to_owned());
+            args.set("reason", reason);
+            "summary-revoked"
+        }
+        Verdict::NotIssuedHere => {
+            args.set("detail", report.chain.detail.clone());
+            "summary-not-issued-here"
+        }
+        Verdict::InvalidSignature => {
+            args.set("issuer", issuer);
+            "summary-invalid-signature"
+        }
+    };
+    i18n::translate(lang, id, Some(&args))
+}
+
 fn render_page(
     state: &AppState,
-    lang: Lang,
+    lang: &PageLang,
     status: StatusCode,
     form: &FormFields,
     error: Option<String>,
@@ -431,22 +316,32 @@ fn render_page(
         "cas": cas,
         "error": error,
         "report": report,
-        "labels": labels(lang),
+        "summary": report.map(|r| summary(lang.lang, r)),
     });
+    // The language switcher keeps a test by issuer and serial.
+    let keep = [
+        ("issuer", form.issuer.trim()),
+        ("serial", form.serial.trim()),
+    ];
+    let keep: &[(&str, &str)] = if keep.iter().all(|(_, v)| !v.is_empty()) {
+        &keep
+    } else {
+        &[]
+    };
     render(
         status,
         "testservice.html",
         "test",
         lang,
-        &[],
+        keep,
         "/test-certificate",
         ctx,
     )
 }
 
-async fn inspect_and_render(state: &AppState, lang: Lang, form: FormFields) -> Response {
+async fn inspect_and_render(state: &AppState, lang: &PageLang, form: FormFields) -> Response {
     let Some(input) = form.input() else {
-        let message = own_text(lang, "nothing").to_owned();
+        let message = i18n::t(lang.lang, "test-nothing");
         return render_page(
             state,
             lang,
@@ -458,34 +353,37 @@ async fn inspect_and_render(state: &AppState, lang: Lang, form: FormFields) -> R
     };
     match run(state, input).await {
         Ok(report) => render_page(state, lang, StatusCode::OK, &form, None, Some(&report)),
-        Err((status, message)) => render_page(state, lang, status, &form, Some(message), None),
+        Err((status, message)) => {
+            let message = if status == StatusCode::BAD_REQUEST {
+                let mut args = FluentArgs::new();
+                args.set("detail", message);
+                i18n::translate(lang.lang, "test-invalid-input", Some(&args))
+            } else {
+                i18n::t(lang.lang, "test-unavailable")
+            };
+            render_page(state, lang, status, &form, Some(message), None)
+        }
     }
 }
 
 async fn page(
     State(state): State<AppState>,
+    lang: PageLang,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     let q = query.map(|Query(q)| q).unwrap_or_default();
-    let lang = Lang::parse(q.lang.as_deref());
     let form = FormFields {
         issuer: q.issuer.unwrap_or_default(),
         serial: q.serial.unwrap_or_default(),
         ..FormFields::default()
     };
     if form.issuer.is_empty() || form.serial.is_empty() {
-        return render_page(&state, lang, StatusCode::OK, &form, None, None);
+        return render_page(&state, &lang, StatusCode::OK, &form, None, None);
     }
-    inspect_and_render(&state, lang, form).await
+    inspect_and_render(&state, &lang, form).await
 }
 
-async fn submit(
-    State(state): State<AppState>,
-    query: Result<Query<PageQuery>, QueryRejection>,
-    req: Request,
-) -> Response {
-    let q = query.map(|Query(q)| q).unwrap_or_default();
-    let lang = Lang::parse(q.lang.as_deref());
+async fn submit(State(state): State<AppState>, lang: PageLang, req: Request) -> Response {
     let media = media_type(req.headers());
     let form = match media.as_deref() {
         Some("multipart/form-data") => read_multipart(&state, req).await,
@@ -506,22 +404,27 @@ async fn submit(
                 Err(e) => Err((e.status(), e.body_text())),
             }
         }
-        _ => Err((
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "send the form as multipart/form-data or application/x-www-form-urlencoded".to_owned(),
-        )),
+        _ => Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, String::new())),
     };
     match form {
-        Ok(form) => inspect_and_render(&state, lang, form).await,
-        Err((status, message)) => {
-            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                own_text(lang, "too_large").to_owned()
-            } else {
-                message
+        Ok(form) => inspect_and_render(&state, &lang, form).await,
+        Err((status, detail)) => {
+            let message = match status {
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    let mut args = FluentArgs::new();
+                    args.set("kib", MAX_INPUT / 1024);
+                    i18n::translate(lang.lang, "test-too-large", Some(&args))
+                }
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => i18n::t(lang.lang, "test-unsupported-form"),
+                _ => {
+                    let mut args = FluentArgs::new();
+                    args.set("detail", detail);
+                    i18n::translate(lang.lang, "test-form-unreadable", Some(&args))
+                }
             };
             render_page(
                 &state,
-                lang,
+                &lang,
                 status,
                 &FormFields::default(),
                 Some(message),
@@ -568,26 +471,6 @@ async fn read_multipart(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_label_has_three_languages() {
-        for lang in [Lang::Fi, Lang::Sv, Lang::En] {
-            let l = labels(lang);
-            for group in [
-                "verdict",
-                "hierarchy",
-                "issued_here",
-                "validity",
-                "state",
-                "source",
-            ] {
-                assert!(l[group].values().all(|v| !v.is_empty()), "{group}");
-            }
-            assert_eq!(l["verdict"].len(), 6);
-            assert_eq!(l["state"].len(), 6);
-            assert!(!own_text(lang, "nothing").is_empty());
-        }
-    }
 
     #[test]
     fn form_input_precedence() {

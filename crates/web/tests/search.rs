@@ -320,7 +320,7 @@ async fn search_page_in_three_languages_and_escaped() {
     assert!(r.text().contains("use valid, revoked or expired"));
     let r = get(&app, "/search?serial=zz").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.text().contains("hex digits"));
+    assert!(r.text().contains("heksadesimaalinumerot"), "in Finnish");
 }
 
 /// The search page in a real browser: headless Chromium against a real server.
