@@ -44,6 +44,7 @@
 //! In-memory SQLite databases are not supported: every pooled connection
 //! would see a database of its own.
 
+mod check;
 mod error;
 mod eservice;
 mod fast;

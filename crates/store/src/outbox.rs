@@ -50,6 +50,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection, Row};
 
+use crate::check::{attachment_filename, email, invalid, mime_type, one_line};
 use crate::error::{Result, StoreError};
 use crate::jobs::{self, AuditRow};
 use crate::{Backend, Store, check_actor, normalise_serial};
@@ -307,65 +308,15 @@ fn mail_from_row(row: &AnyRow) -> Result<MailRow> {
     })
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
-    StoreError::InvalidInput {
-        field,
-        reason: reason.into(),
-    }
-}
-
-/// Refuses control characters (CR and LF above all: header injection).
-fn one_line(field: &'static str, text: &str, max: usize) -> Result<()> {
-    if text.trim().is_empty() {
-        return Err(invalid(field, "is empty"));
-    }
-    if text.len() > max {
-        return Err(invalid(field, format!("is longer than {max} bytes")));
-    }
-    if text.chars().any(char::is_control) {
-        return Err(invalid(
-            field,
-            "contains a control character (line breaks are not allowed)",
-        ));
-    }
-    Ok(())
-}
-
 /// Checks a new mail and normalises its serial.
 fn check_mail(mail: &NewMail) -> Result<NewMail> {
     one_line("dedupe_key", &mail.dedupe_key, MAX_DEDUPE_KEY_LEN)?;
-    one_line("recipient", &mail.recipient, 320)?;
-    if !mail.recipient.contains('@') {
-        return Err(invalid("recipient", "is not an email address (no @)"));
-    }
+    email("recipient", &mail.recipient)?;
     one_line("subject", &mail.subject, 900)?;
     let mut total = 0usize;
     for attachment in &mail.attachments {
-        one_line("attachment filename", &attachment.filename, 255)?;
-        if attachment.filename.contains(['/', '\\', '"']) {
-            return Err(invalid(
-                "attachment filename",
-                format!(
-                    "{:?} holds a path separator or a quote",
-                    attachment.filename
-                ),
-            ));
-        }
-        let ct = &attachment.content_type;
-        let valid_type = ct.split_once('/').is_some_and(|(top, sub)| {
-            let token = |s: &str| {
-                !s.is_empty()
-                    && s.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
-            };
-            token(top) && token(sub)
-        });
-        if !valid_type {
-            return Err(invalid(
-                "attachment content_type",
-                format!("{ct:?} is not a MIME type like application/pkix-cert"),
-            ));
-        }
+        attachment_filename(&attachment.filename)?;
+        mime_type(&attachment.content_type, "application/pkix-cert")?;
         total += attachment.bytes.len();
     }
     if total > MAX_ATTACHMENT_BYTES {
