@@ -55,6 +55,8 @@ pub struct LoadedCa {
     pub subject_der: Vec<u8>,
     /// The subject key identifier.
     pub key_identifier: Vec<u8>,
+    /// The subjectPublicKey bits (what OCSP CertIDs hash as issuerKeyHash).
+    pub key_bits: Vec<u8>,
     /// The SHA-256 of the CA's SubjectPublicKeyInfo.
     pub spki_sha256: String,
     /// The algorithm the CA signs with.
@@ -714,6 +716,7 @@ fn load_ca(row: CaRow) -> Result<LoadedCa, CaError> {
         subject,
         key_identifier: key_identifier(&public.raw),
         spki_sha256: public.spki_sha256_hex(),
+        key_bits: public.raw,
         signature_algorithm,
         pem: certificate_pem(&row.cert_der)?,
         row,

@@ -37,7 +37,7 @@ use futures_util::StreamExt;
 use tokio::sync::Semaphore;
 
 use crate::authority::now_unix;
-use crate::responder::{Responder, public_key_bits};
+use crate::responder::Responder;
 use crate::{Authority, CaError};
 
 /// The most certificates answered in one request (RFC 5019 clients ask about
@@ -176,7 +176,7 @@ impl OcspService {
         let mut issuers = Vec::new();
         let mut responders = HashMap::new();
         for (id, ca) in authority.cas() {
-            let key_bits = public_key_bits(&crate::ca_spki(&ca.row.cert_der)?)?;
+            let key_bits = ca.key_bits.clone();
             let hashes = [
                 HashAlg::Sha1,
                 HashAlg::Sha256,

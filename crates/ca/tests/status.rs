@@ -27,16 +27,9 @@ use common::{authority, issue};
 /// The DER CertID of an issued certificate under `hash`.
 fn id_of(ca: &Authority, issued: &Issued, hash: HashAlg) -> Vec<u8> {
     let loaded = ca.loaded_ca(&issued.ca).unwrap();
-    let spki = carepki_x509::cert::spki_der(
-        decode_certificate(&loaded.row.cert_der)
-            .unwrap()
-            .tbs_certificate(),
-    )
-    .unwrap();
-    let bits = carepki_ca::responder::public_key_bits(&spki).unwrap();
     let cert = decode_certificate(&issued.der).unwrap();
     let serial = cert.tbs_certificate().serial_number().as_bytes().to_vec();
-    cert_id(hash, &loaded.subject_der, &bits, &serial).unwrap()
+    cert_id(hash, &loaded.subject_der, &loaded.key_bits, &serial).unwrap()
 }
 
 /// Decodes a successful answer's single status and checks its signature with
@@ -171,14 +164,13 @@ async fn ocsp_answers_pre_signed_on_demand_and_refuses_bad_input() {
 
         // A serial the CA never issued: unknown, signed.
         let loaded = ca.loaded_ca("service-providers").unwrap();
-        let spki = carepki_x509::cert::spki_der(
-            decode_certificate(&loaded.row.cert_der)
-                .unwrap()
-                .tbs_certificate(),
+        let unknown_id = cert_id(
+            HashAlg::Sha1,
+            &loaded.subject_der,
+            &loaded.key_bits,
+            &[0x12, 0x34],
         )
         .unwrap();
-        let bits = carepki_ca::responder::public_key_bits(&spki).unwrap();
-        let unknown_id = cert_id(HashAlg::Sha1, &loaded.subject_der, &bits, &[0x12, 0x34]).unwrap();
         let a = ocsp
             .respond(&encode_request(&[&unknown_id], None), now)
             .await;
@@ -192,15 +184,7 @@ async fn ocsp_answers_pre_signed_on_demand_and_refuses_bad_input() {
         let foreign = cert_id(
             HashAlg::Sha1,
             &test_ca.subject_der,
-            &carepki_ca::responder::public_key_bits(
-                &carepki_x509::cert::spki_der(
-                    decode_certificate(&test_ca.row.cert_der)
-                        .unwrap()
-                        .tbs_certificate(),
-                )
-                .unwrap(),
-            )
-            .unwrap(),
+            &test_ca.key_bits,
             decode_certificate(&good.der)
                 .unwrap()
                 .tbs_certificate()

@@ -565,6 +565,18 @@ async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
     Ok(())
 }
 
+/// The first organisation of the register with a domain: the benchmarks issue
+/// server certificates for it.
+pub(crate) async fn bench_organisation(authority: &Authority) -> Result<OrganisationRow, Error> {
+    Ok(authority
+        .store()
+        .organisations()
+        .await?
+        .into_iter()
+        .find(|o| !o.domains.is_empty())
+        .ok_or("the example register has no organisation with a domain")?)
+}
+
 /// A throw-away data directory with the demo hierarchy and register, for benchmarks.
 pub(crate) async fn bench_data_dir() -> Result<(tempfile::TempDir, Global), Error> {
     let tmp = tempfile::Builder::new()
@@ -605,13 +617,7 @@ async fn bench_issue(
     import_orgs(&store, EXAMPLE_ORGANISATIONS).await?;
     store.close().await;
     let authority = Arc::new(open_authority(&g).await?);
-    let org = authority
-        .store()
-        .organisations()
-        .await?
-        .into_iter()
-        .find(|o| !o.domains.is_empty())
-        .ok_or("the example register has no organisation with a domain")?;
+    let org = bench_organisation(&authority).await?;
     eprintln!("bench: generating {n} CSRs (P-256)");
     let csrs = tokio::task::spawn_blocking(move || carepki_ca::bench::generate_csrs(n)).await??;
     eprintln!("bench: issuing {n} server certificates with {concurrency} tasks");

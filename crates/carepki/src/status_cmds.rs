@@ -251,21 +251,12 @@ pub(crate) async fn bench_revocation(n: usize, json: bool) -> Result<(), Error> 
     }
     let (_tmp, g) = crate::commands::bench_data_dir().await?;
     let authority = Arc::new(open_authority(&g).await?);
-    let org = authority
-        .store()
-        .organisations()
-        .await?
-        .into_iter()
-        .find(|o| !o.domains.is_empty())
-        .ok_or("the example register has no organisation with a domain")?;
+    let org = crate::commands::bench_organisation(&authority).await?;
     eprintln!("bench: issuing {n} server certificates");
     let csrs = tokio::task::spawn_blocking(move || carepki_ca::bench::generate_csrs(n)).await??;
     let mut serials = Vec::with_capacity(n);
     let mut requests = Vec::with_capacity(n);
     let ca = authority.loaded_ca("service-providers")?;
-    let ca_bits = carepki_ca::responder::public_key_bits(&carepki_x509::cert::spki_der(
-        carepki_x509::cert::decode_certificate(&ca.row.cert_der)?.tbs_certificate(),
-    )?)?;
     for (i, csr) in csrs.into_iter().enumerate() {
         let issued = authority
             .issue(&carepki_ca::IssueRequest {
@@ -288,7 +279,7 @@ pub(crate) async fn bench_revocation(n: usize, json: bool) -> Result<(), Error> 
         let id = carepki_x509::ocsp::cert_id(
             carepki_x509::ocsp::HashAlg::Sha1,
             &ca.subject_der,
-            &ca_bits,
+            &ca.key_bits,
             &serial_bytes,
         )?;
         requests.push(carepki_x509::ocsp::encode_request(&[&id], None));

@@ -63,13 +63,7 @@ async fn ocsp_crl_and_metrics_over_http() {
         let app = carepki_web::service_router(&ca, std::sync::Arc::clone(&services.ocsp));
 
         let issuer = ca.loaded_ca("service-providers").unwrap();
-        let spki = carepki_x509::cert::spki_der(
-            decode_certificate(&issuer.row.cert_der)
-                .unwrap()
-                .tbs_certificate(),
-        )
-        .unwrap();
-        let bits = carepki_ca::responder::public_key_bits(&spki).unwrap();
+        let bits = issuer.key_bits.clone();
         let serial = decode_certificate(&cert.der)
             .unwrap()
             .tbs_certificate()
