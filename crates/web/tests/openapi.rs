@@ -34,8 +34,10 @@ use tower::ServiceExt;
 
 #[path = "../../ca/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use common::{ORG, authority, issue};
+use support::{Reply, TYPE_PREFIX};
 
 /// Set to 1 to fail, not skip, when the Python validator is missing.
 const REQUIRE_VAR: &str = "CAREPKI_REQUIRE_OPENAPI_VALIDATOR";
@@ -63,23 +65,6 @@ const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "patch", "head", "options", "trace",
 ];
 
-const TYPE_PREFIX: &str = "tag:carepki.github.io,2026:problems/";
-
-/// One request and its answer, as `openapi_check.py` reads it.
-struct Reply {
-    status: StatusCode,
-    content_type: String,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-}
-
 /// The requests of a test, recorded for the schema checks.
 struct Recorder {
     app: axum::Router,
@@ -92,26 +77,8 @@ impl Recorder {
     async fn send(&mut self, template: Option<&str>, req: Request<Body>) -> Reply {
         let method = req.method().to_string();
         let uri = req.uri().to_string();
-        let resp = self.app.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
-        let reply = Reply {
-            status,
-            content_type,
-            headers,
-            body,
-        };
+        let reply = support::send(&self.app, req).await;
+        let status = reply.status;
         let media = reply.content_type.split(';').next().unwrap_or_default();
         let body = if media.ends_with("json") {
             reply.json()

@@ -5,85 +5,17 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use carepki_policy::ProfileId;
 use carepki_x509::RevocationReason;
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
 
 #[path = "../../ca/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use common::{ORG, authority, issue};
-
-struct Reply {
-    status: StatusCode,
-    content_type: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-
-    /// The RFC 9457 problem of an error answer, checked: its content type, its
-    /// five members, its status equal to the HTTP status, and its type.
-    fn problem(&self, kind: &str) -> Value {
-        assert_eq!(
-            self.content_type,
-            "application/problem+json",
-            "{}",
-            self.text()
-        );
-        let v = self.json();
-        assert_eq!(
-            v["type"],
-            format!("tag:carepki.github.io,2026:problems/{kind}"),
-            "{v}"
-        );
-        assert_eq!(v["status"], self.status.as_u16(), "{v}");
-        for member in ["title", "detail", "instance"] {
-            assert!(
-                v[member].as_str().is_some_and(|s| !s.is_empty()),
-                "{member}: {v}"
-            );
-        }
-        v
-    }
-}
-
-async fn get(app: &axum::Router, uri: &str) -> Reply {
-    let resp = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let content_type = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        content_type,
-        body,
-    }
-}
+use support::get;
 
 fn serials(v: &Value) -> Vec<String> {
     v["items"]

@@ -6,6 +6,7 @@
 
 #[path = "../../ca/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -19,32 +20,7 @@ use carepki_x509::ocsp::{
     CertStatus, HashAlg, ResponseStatus, cert_id, decode_response, encode_request,
 };
 use common::{authority, issue};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-async fn send(app: &axum::Router, req: Request<Body>) -> Reply {
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
+use support::send;
 
 fn post(uri: &str, content_type: &str, body: Vec<u8>) -> Request<Body> {
     Request::post(uri)

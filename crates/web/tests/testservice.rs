@@ -9,75 +9,14 @@ use carepki_ca::authority::now_unix;
 use carepki_ca::crl::CrlKind;
 use carepki_policy::ProfileId;
 use carepki_x509::RevocationReason;
-use http_body_util::BodyExt;
-use serde_json::Value;
-use tower::ServiceExt;
 
 #[path = "../../ca/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use common::{authority, issue};
+use support::{Reply, get, send};
 const BOUNDARY: &str = "carepki-test-boundary";
-
-struct Reply {
-    status: StatusCode,
-    content_type: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-
-    /// The `detail` of an RFC 9457 problem of type `kind`, after checking its
-    /// content type, its members and its status against the HTTP status.
-    fn problem(&self, kind: &str) -> String {
-        assert_eq!(
-            self.content_type,
-            "application/problem+json",
-            "{}",
-            self.text()
-        );
-        let v = self.json();
-        assert_eq!(
-            v["type"],
-            format!("tag:carepki.github.io,2026:problems/{kind}"),
-            "{v}"
-        );
-        assert_eq!(v["status"], self.status.as_u16(), "{v}");
-        assert_eq!(v["instance"], API, "{v}");
-        assert!(v["title"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
-        v["detail"].as_str().unwrap().to_owned()
-    }
-}
-
-async fn send(app: &axum::Router, req: Request<Body>) -> Reply {
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let content_type = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        content_type,
-        body,
-    }
-}
 
 async fn post(app: &axum::Router, uri: &str, content_type: Option<&str>, body: Vec<u8>) -> Reply {
     let mut req = Request::post(uri);
@@ -87,8 +26,12 @@ async fn post(app: &axum::Router, uri: &str, content_type: Option<&str>, body: V
     send(app, req.body(Body::from(body)).unwrap()).await
 }
 
-async fn get(app: &axum::Router, uri: &str) -> Reply {
-    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+/// The `detail` of an RFC 9457 problem of type `kind` about the test service
+/// (checked as `Reply::problem` does, and its `instance` is the API path).
+fn problem(r: &Reply, kind: &str) -> String {
+    let v = r.problem(kind);
+    assert_eq!(v["instance"], API, "{v}");
+    v["detail"].as_str().unwrap().to_owned()
 }
 
 const API: &str = "/api/v1/test-certificate";
@@ -206,7 +149,7 @@ async fn api_refuses_bad_input_clearly() {
     ] {
         let r = post(&app, API, Some(ct), body).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{needle}: {}", r.text());
-        let detail = r.problem("invalid-body");
+        let detail = problem(&r, "invalid-body");
         assert!(detail.contains(needle), "{needle}: {detail}");
     }
 
@@ -214,7 +157,7 @@ async fn api_refuses_bad_input_clearly() {
     let big = vec![b'A'; 64 * 1024 + 1];
     let r = post(&app, API, Some("application/x-pem-file"), big.clone()).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
-    let detail = r.problem("body-too-large");
+    let detail = problem(&r, "body-too-large");
     assert!(detail.contains("64 KiB"), "{detail}");
     let req = Request::post(API)
         .header(header::CONTENT_TYPE, "application/pkix-cert")
@@ -223,14 +166,14 @@ async fn api_refuses_bad_input_clearly() {
         .unwrap();
     let r = send(&app, req).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
-    r.problem("body-too-large");
+    problem(&r, "body-too-large");
     // Exactly 64 KiB is read (and is not a certificate).
     let r = post(&app, API, Some("application/pkix-cert"), vec![0; 64 * 1024]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 
     let r = post(&app, API, Some("image/png"), a.der.clone()).await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let detail = r.problem("unsupported-media-type");
+    let detail = problem(&r, "unsupported-media-type");
     assert!(detail.contains("application/pkix-cert"), "{detail}");
 }
 
