@@ -30,6 +30,11 @@ use carepki_x509::reexport::der;
 use carepki_x509::{PublicKey, RevocationReason, SignatureAlgorithm};
 use proptest::prelude::*;
 
+#[path = "support/edits.rs"]
+mod edits;
+
+use edits::{apply, edit};
+
 const LEAF1_SERIAL: &str = "0x0123ABCD";
 /// High bit set: the INTEGER gets a leading 00.
 const LEAF2_SERIAL: &str = "0x8000000000000001";
@@ -893,41 +898,6 @@ fn oversized_nonce_is_refused() {
     assert_eq!(parse_request(&ok, 10).unwrap().nonce, Some(vec![0xab; 32]));
     let msg = RequestError::NonceLength(33).to_string();
     assert!(msg.contains("33") && msg.contains("1 to 32"), "{msg}");
-}
-
-#[derive(Debug, Clone)]
-enum Edit {
-    Flip(usize, u8),
-    Insert(usize, u8),
-    Remove(usize),
-    Truncate(usize),
-}
-
-fn edit() -> impl Strategy<Value = Edit> {
-    prop_oneof![
-        (any::<usize>(), 1u8..=255).prop_map(|(i, b)| Edit::Flip(i, b)),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Edit::Insert(i, b)),
-        any::<usize>().prop_map(Edit::Remove),
-        any::<usize>().prop_map(Edit::Truncate),
-    ]
-}
-
-fn apply(mut der: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
-    for e in edits {
-        if der.is_empty() {
-            break;
-        }
-        let n = der.len();
-        match *e {
-            Edit::Flip(i, b) => der[i % n] ^= b,
-            Edit::Insert(i, b) => der.insert(i % (n + 1), b),
-            Edit::Remove(i) => {
-                der.remove(i % n);
-            }
-            Edit::Truncate(i) => der.truncate(i % n),
-        }
-    }
-    der
 }
 
 /// A response built without openssl, for the property tests.

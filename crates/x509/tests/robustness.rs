@@ -13,6 +13,11 @@ use carepki_x509::name::{Attr, build_name};
 use carepki_x509::{PublicKey, SignatureAlgorithm, X509Error};
 use proptest::prelude::*;
 
+#[path = "support/edits.rs"]
+mod edits;
+
+use edits::{apply, edit};
+
 fn valid_csr() -> &'static [u8] {
     static CSR: OnceLock<Vec<u8>> = OnceLock::new();
     CSR.get_or_init(|| {
@@ -26,41 +31,6 @@ fn valid_csr() -> &'static [u8] {
         )
         .unwrap()
     })
-}
-
-#[derive(Debug, Clone)]
-enum Edit {
-    Flip(usize, u8),
-    Insert(usize, u8),
-    Remove(usize),
-    Truncate(usize),
-}
-
-fn edit() -> impl Strategy<Value = Edit> {
-    prop_oneof![
-        (any::<usize>(), 1u8..=255).prop_map(|(i, b)| Edit::Flip(i, b)),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Edit::Insert(i, b)),
-        any::<usize>().prop_map(Edit::Remove),
-        any::<usize>().prop_map(Edit::Truncate),
-    ]
-}
-
-fn apply(mut der: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
-    for e in edits {
-        if der.is_empty() {
-            break;
-        }
-        let n = der.len();
-        match *e {
-            Edit::Flip(i, b) => der[i % n] ^= b,
-            Edit::Insert(i, b) => der.insert(i % (n + 1), b),
-            Edit::Remove(i) => {
-                der.remove(i % n);
-            }
-            Edit::Truncate(i) => der.truncate(i % n),
-        }
-    }
-    der
 }
 
 proptest! {
