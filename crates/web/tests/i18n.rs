@@ -10,18 +10,21 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use carepki_ca::Authority;
 use carepki_ca::authority::now_unix;
-use carepki_ca::init::{InitOptions, prepare, run_ceremony};
-use carepki_ca::{Authority, DataDir, IssueRequest, Issued};
-use carepki_keys::Passphrase;
 use carepki_policy::ProfileId;
 use carepki_store::{OrganisationRow, Store};
 use carepki_web::i18n::{self, Lang, MISSING_MARK};
-use carepki_x509::{KeyAlgorithm, RevocationReason};
+use carepki_x509::RevocationReason;
 use fluent_bundle::FluentArgs;
 use fluent_syntax::ast;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+
+#[path = "../../ca/tests/common/mod.rs"]
+mod common;
+
+use common::issue_for as issue;
 
 // ---------------------------------------------------------------------------------
 // The message files
@@ -386,41 +389,7 @@ fn organisations() -> Vec<OrganisationRow> {
 }
 
 async fn authority(store: Store, dir: &Path, ceremony: &str) -> Arc<Authority> {
-    let data = DataDir::new(dir.join("data"));
-    let passphrase = Passphrase::new("correct horse battery staple".into()).unwrap();
-    let opts = InitOptions {
-        ceremony_toml: ceremony.into(),
-        algorithm: KeyAlgorithm::EcdsaP384,
-        passphrase: Some(passphrase.clone()),
-        now: now_unix() - 60,
-        actor: "test".into(),
-    };
-    let (ceremony, passphrase, _) = prepare(&data, &opts).unwrap();
-    run_ceremony(&data, &store, &ceremony, &passphrase, &opts)
-        .await
-        .unwrap();
-    store
-        .import_organisations(&organisations(), "test", now_unix())
-        .await
-        .unwrap();
-    Arc::new(Authority::open(data, store, passphrase).await.unwrap())
-}
-
-async fn issue(ca: &Authority, profile: ProfileId, org: &str, cn: &str) -> Issued {
-    let csr = carepki_ca::bench::generate_csrs(1).unwrap().remove(0);
-    ca.issue(&IssueRequest {
-        profile,
-        org_oid: org.into(),
-        csr,
-        common_name: cn.into(),
-        dns_names: vec![],
-        emails: vec![],
-        days: None,
-        ca: None,
-        actor: "tester".into(),
-    })
-    .await
-    .unwrap()
+    common::authority_with(store, dir, ceremony, &organisations()).await
 }
 
 struct Reply {

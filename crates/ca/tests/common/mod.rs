@@ -32,10 +32,21 @@ pub fn org() -> OrganisationRow {
 
 /// Both hierarchies (ECDSA P-384) in `dir/data` on `store`, with [`org`] imported.
 pub async fn authority(store: Store, dir: &std::path::Path) -> Arc<Authority> {
+    authority_with(store, dir, "", &[org()]).await
+}
+
+/// Both hierarchies (ECDSA P-384) from the ceremony text `ceremony` in
+/// `dir/data` on `store`, with `orgs` imported.
+pub async fn authority_with(
+    store: Store,
+    dir: &std::path::Path,
+    ceremony: &str,
+    orgs: &[OrganisationRow],
+) -> Arc<Authority> {
     let data = DataDir::new(dir.join("data"));
     let passphrase = Passphrase::new("correct horse battery staple".into()).unwrap();
     let opts = InitOptions {
-        ceremony_toml: String::new(),
+        ceremony_toml: ceremony.into(),
         algorithm: KeyAlgorithm::EcdsaP384,
         passphrase: Some(passphrase.clone()),
         now: now_unix() - 60,
@@ -46,7 +57,7 @@ pub async fn authority(store: Store, dir: &std::path::Path) -> Arc<Authority> {
         .await
         .unwrap();
     store
-        .import_organisations(&[org()], "test", now_unix())
+        .import_organisations(orgs, "test", now_unix())
         .await
         .unwrap();
     Arc::new(Authority::open(data, store, passphrase).await.unwrap())
@@ -54,10 +65,16 @@ pub async fn authority(store: Store, dir: &std::path::Path) -> Arc<Authority> {
 
 /// Issues a `profile` certificate for [`ORG`] from a fresh P-256 key.
 pub async fn issue(ca: &Authority, profile: ProfileId, cn: &str) -> Issued {
+    issue_for(ca, profile, ORG, cn).await
+}
+
+/// Issues a `profile` certificate for the organisation `org_oid` from a fresh
+/// P-256 key.
+pub async fn issue_for(ca: &Authority, profile: ProfileId, org_oid: &str, cn: &str) -> Issued {
     let csr = carepki_ca::bench::generate_csrs(1).unwrap().remove(0);
     ca.issue(&IssueRequest {
         profile,
-        org_oid: ORG.into(),
+        org_oid: org_oid.into(),
         csr,
         common_name: cn.into(),
         dns_names: vec![],
