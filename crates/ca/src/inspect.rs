@@ -27,17 +27,17 @@
 //! Free-text details are in English; the web layer localises the labels.
 
 use aws_lc_rs::digest;
-use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use aws_lc_rs::signature::UnparsedPublicKey;
 use carepki_policy::ProfileId;
 use carepki_store::{CertificateRow, CrlRow};
+use carepki_x509::PublicKey;
 use carepki_x509::cert::{decode_certificate, serial_hex, spki_der, unix_time};
 use carepki_x509::crl::parse_crl;
 use carepki_x509::ext::Ku;
 use carepki_x509::name::{Attr, display_name, name_attributes};
 use carepki_x509::ocsp::{CertStatus, DecodedResponse, decode_response, verify_signature};
-use carepki_x509::{KeyAlgorithm, PublicKey};
 use const_oid::ObjectIdentifier;
-use const_oid::db::{rfc5280, rfc5912};
+use const_oid::db::rfc5280;
 use der::Decode;
 use serde::Serialize;
 use x509_cert::Certificate;
@@ -1095,41 +1095,18 @@ fn ca_spki(ca: &LoadedCa) -> Result<Vec<u8>, CaError> {
 fn verify_raw(raw: &RawCert<'_>, issuer_spki: &[u8]) -> Result<(), CaError> {
     let key = PublicKey::from_spki_der(issuer_spki)?;
     let algorithm =
-        verification_algorithm(&raw.signature_algorithm, key.algorithm).ok_or_else(|| {
-            CaError::InvalidInput(format!(
-                "signature algorithm {} does not fit a {} key",
-                raw.signature_algorithm,
-                key.algorithm.name()
-            ))
-        })?;
+        carepki_x509::verify::verification_algorithm(&raw.signature_algorithm, key.algorithm)
+            .map(|(algorithm, _)| algorithm)
+            .ok_or_else(|| {
+                CaError::InvalidInput(format!(
+                    "signature algorithm {} does not fit a {} key",
+                    raw.signature_algorithm,
+                    key.algorithm.name()
+                ))
+            })?;
     UnparsedPublicKey::new(algorithm, &key.raw)
         .verify(raw.tbs, raw.signature)
         .map_err(|_| CaError::InvalidInput("the signature does not verify".to_owned()))
-}
-
-fn verification_algorithm(
-    oid: &ObjectIdentifier,
-    key: KeyAlgorithm,
-) -> Option<&'static dyn VerificationAlgorithm> {
-    use KeyAlgorithm as K;
-    Some(match key {
-        K::EcdsaP256 if *oid == rfc5912::ECDSA_WITH_SHA_256 => &signature::ECDSA_P256_SHA256_ASN1,
-        K::EcdsaP256 if *oid == rfc5912::ECDSA_WITH_SHA_384 => &signature::ECDSA_P256_SHA384_ASN1,
-        K::EcdsaP256 if *oid == rfc5912::ECDSA_WITH_SHA_512 => &signature::ECDSA_P256_SHA512_ASN1,
-        K::EcdsaP384 if *oid == rfc5912::ECDSA_WITH_SHA_256 => &signature::ECDSA_P384_SHA256_ASN1,
-        K::EcdsaP384 if *oid == rfc5912::ECDSA_WITH_SHA_384 => &signature::ECDSA_P384_SHA384_ASN1,
-        K::EcdsaP384 if *oid == rfc5912::ECDSA_WITH_SHA_512 => &signature::ECDSA_P384_SHA512_ASN1,
-        k if k.is_rsa() && *oid == rfc5912::SHA_256_WITH_RSA_ENCRYPTION => {
-            &signature::RSA_PKCS1_2048_8192_SHA256
-        }
-        k if k.is_rsa() && *oid == rfc5912::SHA_384_WITH_RSA_ENCRYPTION => {
-            &signature::RSA_PKCS1_2048_8192_SHA384
-        }
-        k if k.is_rsa() && *oid == rfc5912::SHA_512_WITH_RSA_ENCRYPTION => {
-            &signature::RSA_PKCS1_2048_8192_SHA512
-        }
-        _ => return None,
-    })
 }
 
 /// Whether an OCSP response's signature verifies, and who signed it: the

@@ -24,14 +24,14 @@
 use std::io::{self, Read, Write};
 
 use aws_lc_rs::digest;
-use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use aws_lc_rs::signature::UnparsedPublicKey;
 use der::{Decode, Encode};
 use x509_cert::ext::pkix::crl::FreshestCrl;
 use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::name::Name;
 
-use crate::{KeyAlgorithm, PublicKey, RevocationReason, SignatureAlgorithm, X509Error, ext};
+use crate::{PublicKey, RevocationReason, SignatureAlgorithm, X509Error, ext};
 
 /// What parse errors call the input.
 const WHAT: &str = "CRL";
@@ -684,13 +684,17 @@ impl<'a> ParsedCrl<'a> {
 
     /// Check the signature with the issuer's public key.
     pub fn verify_signature(&self, issuer: &PublicKey) -> Result<(), X509Error> {
-        let verifier = verification_algorithm(self.signature_algorithm, issuer.algorithm)
-            .ok_or_else(|| {
-                X509Error::InvalidValue(format!(
-                    "the CRL is signed with {} but the issuer's key is {}",
-                    self.signature_algorithm, issuer.algorithm
-                ))
-            })?;
+        let verifier = crate::verify::verification_algorithm(
+            &self.signature_algorithm.oid(),
+            issuer.algorithm,
+        )
+        .map(|(verifier, _)| verifier)
+        .ok_or_else(|| {
+            X509Error::InvalidValue(format!(
+                "the CRL is signed with {} but the issuer's key is {}",
+                self.signature_algorithm, issuer.algorithm
+            ))
+        })?;
         UnparsedPublicKey::new(verifier, &issuer.raw)
             .verify(self.tbs, self.signature)
             .map_err(|_| {
@@ -715,24 +719,6 @@ pub fn integer_to_u64(content: &[u8]) -> Option<u64> {
             .iter()
             .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)),
     )
-}
-
-fn verification_algorithm(
-    sig: SignatureAlgorithm,
-    key: KeyAlgorithm,
-) -> Option<&'static dyn VerificationAlgorithm> {
-    use KeyAlgorithm as K;
-    use SignatureAlgorithm as S;
-    Some(match (sig, key) {
-        (S::EcdsaSha256, K::EcdsaP256) => &signature::ECDSA_P256_SHA256_ASN1,
-        (S::EcdsaSha384, K::EcdsaP256) => &signature::ECDSA_P256_SHA384_ASN1,
-        (S::EcdsaSha256, K::EcdsaP384) => &signature::ECDSA_P384_SHA256_ASN1,
-        (S::EcdsaSha384, K::EcdsaP384) => &signature::ECDSA_P384_SHA384_ASN1,
-        (S::RsaPkcs1Sha256, k) if k.is_rsa() => &signature::RSA_PKCS1_2048_8192_SHA256,
-        (S::RsaPkcs1Sha384, k) if k.is_rsa() => &signature::RSA_PKCS1_2048_8192_SHA384,
-        (S::RsaPkcs1Sha512, k) if k.is_rsa() => &signature::RSA_PKCS1_2048_8192_SHA512,
-        _ => return None,
-    })
 }
 
 /// The entries of a [`ParsedCrl`], decoded lazily.

@@ -6,9 +6,9 @@
 //! shown, never copied into a certificate: the profile and the organisation register
 //! decide those.
 
-use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use aws_lc_rs::signature::{UnparsedPublicKey, VerificationAlgorithm};
 use const_oid::ObjectIdentifier;
-use const_oid::db::{rfc5280, rfc5912};
+use const_oid::db::rfc5280;
 use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode, Encode, Sequence};
 use spki::AlgorithmIdentifierRef;
@@ -122,42 +122,7 @@ fn verifier(
     oid: &ObjectIdentifier,
     key: KeyAlgorithm,
 ) -> Result<(&'static dyn VerificationAlgorithm, &'static str), X509Error> {
-    use KeyAlgorithm as K;
-    let ec256 = matches!(key, K::EcdsaP256);
-    let ec384 = matches!(key, K::EcdsaP384);
-    let rsa = key.is_rsa();
-    let found: Option<(&'static dyn VerificationAlgorithm, &'static str)> =
-        if *oid == rfc5912::ECDSA_WITH_SHA_256 && ec256 {
-            Some((&signature::ECDSA_P256_SHA256_ASN1, "ecdsa-with-SHA256"))
-        } else if *oid == rfc5912::ECDSA_WITH_SHA_384 && ec256 {
-            Some((&signature::ECDSA_P256_SHA384_ASN1, "ecdsa-with-SHA384"))
-        } else if *oid == rfc5912::ECDSA_WITH_SHA_512 && ec256 {
-            Some((&signature::ECDSA_P256_SHA512_ASN1, "ecdsa-with-SHA512"))
-        } else if *oid == rfc5912::ECDSA_WITH_SHA_256 && ec384 {
-            Some((&signature::ECDSA_P384_SHA256_ASN1, "ecdsa-with-SHA256"))
-        } else if *oid == rfc5912::ECDSA_WITH_SHA_384 && ec384 {
-            Some((&signature::ECDSA_P384_SHA384_ASN1, "ecdsa-with-SHA384"))
-        } else if *oid == rfc5912::ECDSA_WITH_SHA_512 && ec384 {
-            Some((&signature::ECDSA_P384_SHA512_ASN1, "ecdsa-with-SHA512"))
-        } else if *oid == rfc5912::SHA_256_WITH_RSA_ENCRYPTION && rsa {
-            Some((
-                &signature::RSA_PKCS1_2048_8192_SHA256,
-                "sha256WithRSAEncryption",
-            ))
-        } else if *oid == rfc5912::SHA_384_WITH_RSA_ENCRYPTION && rsa {
-            Some((
-                &signature::RSA_PKCS1_2048_8192_SHA384,
-                "sha384WithRSAEncryption",
-            ))
-        } else if *oid == rfc5912::SHA_512_WITH_RSA_ENCRYPTION && rsa {
-            Some((
-                &signature::RSA_PKCS1_2048_8192_SHA512,
-                "sha512WithRSAEncryption",
-            ))
-        } else {
-            None
-        };
-    found.ok_or_else(|| {
+    crate::verify::verification_algorithm(oid, key).ok_or_else(|| {
         let name = const_oid::db::DB
             .by_oid(oid)
             .map_or_else(|| oid.to_string(), |n| format!("{n} ({oid})"));

@@ -19,6 +19,7 @@ pub mod name;
 pub mod ocsp;
 pub mod oid;
 pub mod revocation;
+pub mod verify;
 
 pub use alg::{KeyAlgorithm, SignatureAlgorithm};
 pub use error::X509Error;

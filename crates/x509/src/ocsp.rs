@@ -18,7 +18,7 @@
 use std::time::Duration;
 
 use aws_lc_rs::digest;
-use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use aws_lc_rs::signature::{UnparsedPublicKey, VerificationAlgorithm};
 use const_oid::ObjectIdentifier;
 use const_oid::db::{rfc5912, rfc6960};
 use der::asn1::GeneralizedTime;
@@ -1056,43 +1056,14 @@ fn verification_algorithm(
     oid: &ObjectIdentifier,
     key: KeyAlgorithm,
 ) -> Result<&'static dyn VerificationAlgorithm, X509Error> {
-    use KeyAlgorithm as K;
-    let found: Option<&'static dyn VerificationAlgorithm> = match key {
-        K::EcdsaP256 if *oid == rfc5912::ECDSA_WITH_SHA_256 => {
-            Some(&signature::ECDSA_P256_SHA256_ASN1)
-        }
-        K::EcdsaP256 if *oid == rfc5912::ECDSA_WITH_SHA_384 => {
-            Some(&signature::ECDSA_P256_SHA384_ASN1)
-        }
-        K::EcdsaP256 if *oid == rfc5912::ECDSA_WITH_SHA_512 => {
-            Some(&signature::ECDSA_P256_SHA512_ASN1)
-        }
-        K::EcdsaP384 if *oid == rfc5912::ECDSA_WITH_SHA_256 => {
-            Some(&signature::ECDSA_P384_SHA256_ASN1)
-        }
-        K::EcdsaP384 if *oid == rfc5912::ECDSA_WITH_SHA_384 => {
-            Some(&signature::ECDSA_P384_SHA384_ASN1)
-        }
-        K::EcdsaP384 if *oid == rfc5912::ECDSA_WITH_SHA_512 => {
-            Some(&signature::ECDSA_P384_SHA512_ASN1)
-        }
-        K::Rsa2048 | K::Rsa3072 | K::Rsa4096 if *oid == rfc5912::SHA_256_WITH_RSA_ENCRYPTION => {
-            Some(&signature::RSA_PKCS1_2048_8192_SHA256)
-        }
-        K::Rsa2048 | K::Rsa3072 | K::Rsa4096 if *oid == rfc5912::SHA_384_WITH_RSA_ENCRYPTION => {
-            Some(&signature::RSA_PKCS1_2048_8192_SHA384)
-        }
-        K::Rsa2048 | K::Rsa3072 | K::Rsa4096 if *oid == rfc5912::SHA_512_WITH_RSA_ENCRYPTION => {
-            Some(&signature::RSA_PKCS1_2048_8192_SHA512)
-        }
-        _ => None,
-    };
-    found.ok_or_else(|| {
-        X509Error::InvalidValue(format!(
-            "the OCSP response is signed with {}, which cannot be verified with a {key} key",
-            oid_label(&oid.to_string())
-        ))
-    })
+    crate::verify::verification_algorithm(oid, key)
+        .map(|(algorithm, _)| algorithm)
+        .ok_or_else(|| {
+            X509Error::InvalidValue(format!(
+                "the OCSP response is signed with {}, which cannot be verified with a {key} key",
+                oid_label(&oid.to_string())
+            ))
+        })
 }
 
 // ---------------------------------------------------------------------------------
