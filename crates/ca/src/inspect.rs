@@ -942,8 +942,10 @@ fn certificate_der(input: &[u8]) -> Result<Vec<u8>, CaError> {
     {
         return pem_certificate(text);
     }
-    match decode_certificate(trimmed) {
-        Ok(_) => Ok(trimmed.to_vec()),
+    // DER is taken exactly as given: its last octet (part of the signature) may
+    // well be a byte that reads as ASCII white space.
+    match decode_certificate(input) {
+        Ok(_) => Ok(input.to_vec()),
         Err(e) => Err(not_a_certificate(trimmed, &e.to_string())),
     }
 }

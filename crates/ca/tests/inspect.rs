@@ -460,3 +460,26 @@ async fn a_valid_certificate_is_never_reported_revoked() {
     assert_eq!(r.revocation.ocsp.signature_valid, Some(false));
     assert_eq!(r.revocation.ocsp.agrees_with_database, Some(false));
 }
+
+/// A DER certificate whose last octet (in its signature) reads as ASCII white
+/// space is inspected whole, not cut short (it once was trimmed like PEM text).
+#[tokio::test]
+async fn der_ending_in_a_white_space_byte_is_read_whole() {
+    let (store, _guard) = carepki_store::testing::sqlite_store().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let ca = authority(store, tmp.path()).await;
+    let mut found = None;
+    for i in 0..3000 {
+        let issued = issue(&ca, ProfileId::Server, &format!("w{i}.jarvilaakso-hva.fi")).await;
+        if issued.der.last().is_some_and(|b| b.is_ascii_whitespace()) {
+            found = Some(issued);
+            break;
+        }
+    }
+    let issued = found.expect("one of 3,000 signatures ends in a white-space byte");
+    let report = ca
+        .inspect(InspectInput::Certificate(issued.der.clone()), now_unix())
+        .await
+        .unwrap();
+    assert_eq!(report.verdict, Verdict::Valid);
+}
