@@ -318,8 +318,9 @@ pub struct Approval {
 }
 
 /// What the policy needs to know about an application. The e-service stores it, and
-/// takes `sector` and `kanta_intermediary` from the organisation register.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// takes `sector` and `kanta_intermediary` from the organisation register. It is
+/// stored as JSON (serde), which is why every field has a stable serialised name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplicationFacts {
     /// The certificate type applied for.
     pub profile: ProfileId,

@@ -22,7 +22,7 @@ use carepki_x509::reexport::x509_cert::ext::pkix::{
     SubjectAltName,
 };
 use const_oid::ObjectIdentifier;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::PolicyError;
 use crate::ceremony::Ceremony;
@@ -33,7 +33,7 @@ use crate::org::{Organisation, validate_dns_name};
 pub const DAY: i64 = 86_400;
 
 /// A service-certificate profile (R-TYPES).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProfileId {
     /// TLS between an organisation's server and Kanta, both directions (R-USE-SERVER).

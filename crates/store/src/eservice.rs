@@ -1567,6 +1567,39 @@ impl Store {
             .collect()
     }
 
+    /// Every application in `state` (the policy's `StateKind::as_str`), oldest
+    /// first: e.g. the issued applications the delivery job looks at.
+    pub async fn applications_in_state(&self, state: &str) -> Result<Vec<ApplicationRow>> {
+        policy_name("state", state)?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {APPLICATION_COLUMNS} FROM applications WHERE state = $1 ORDER BY id"
+        )))
+        .bind(state)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(application_from_row).collect()
+    }
+
+    /// The valid signed certificates that expire after `from` and at or before
+    /// `until`, soonest first: those the e-service warns about.
+    pub async fn certificates_expiring(
+        &self,
+        from: i64,
+        until: i64,
+    ) -> Result<Vec<crate::CertificateRow>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            crate::read::certificate_columns!(),
+            " FROM certificates WHERE status = 'valid' AND der IS NOT NULL \
+             AND not_after > $1 AND not_after <= $2 ORDER BY not_after, serial"
+        ))
+        .bind(from)
+        .bind(until)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(crate::read::certificate_from_row).collect()
+    }
+
     /// The applications the lapse job (R-LAPSE) should look at: every one
     /// pending — as the policy recorded it in `pending_since`, set exactly
     /// while it can lapse — since `cutoff` or before, longest pending first.
