@@ -90,9 +90,13 @@ pub fn subject_hash(key: &[u8], subject: &str) -> String {
     hex::encode(hmac::sign(&key, subject.as_bytes()).as_ref())
 }
 
-/// The SHA-256 of an invitation token, as 64 lower-case hex digits: what
-/// [`Store::create_invitation`] and [`Store::redeem_invitation`] take. The token
-/// itself goes only into the invitation mail.
+/// The SHA-256 of a random token, as 64 lower-case hex digits: the only form
+/// in which the store sees a token. For an invitation, what
+/// [`Store::create_invitation`] and [`Store::redeem_invitation`] take (the
+/// token itself goes only into the invitation mail); likewise a session
+/// cookie's token ([`Store::create_session`]), an OIDC `state`
+/// ([`Store::create_oidc_login`]) and an API bearer token
+/// ([`Store::create_api_token`]).
 pub fn token_hash(token: &str) -> String {
     sha256_hex(token.as_bytes())
 }
@@ -616,7 +620,10 @@ fn attachment_from_row(row: &AnyRow) -> Result<AttachmentMeta> {
 }
 
 /// Maps a foreign-key violation to `NotFound` for `what`/`key`.
-fn fk(what: &'static str, key: impl fmt::Display) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(crate) fn fk(
+    what: &'static str,
+    key: impl fmt::Display,
+) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |e| {
         if is_foreign_key_violation(&e) {
             StoreError::NotFound {
@@ -1118,7 +1125,7 @@ fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<()> {
 }
 
 /// 64 hex digits, lower-cased.
-fn hash_hex(field: &'static str, hash: &str) -> Result<String> {
+pub(crate) fn hash_hex(field: &'static str, hash: &str) -> Result<String> {
     let hash = hash.to_ascii_lowercase();
     if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(hash)

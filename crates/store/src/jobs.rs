@@ -13,6 +13,7 @@ use crate::eservice::{self, EserviceJob, EserviceOutput};
 use crate::model::{CaRow, ImportSummary, IssuanceRecord, NewAuditEvent, OrganisationRow};
 use crate::multirow::{MultiRow, chunks};
 use crate::read::{organisation_columns, organisation_from_row};
+use crate::sessions::{self, ApiTokenJob, ApiTokenRow};
 use crate::status::{self, CrlRow, OcspResponseRow, ResponderRow, Revocation};
 
 /// One write request, with its arguments already validated and normalised.
@@ -77,6 +78,8 @@ pub(crate) enum Job {
     AppendAudit(NewAuditEvent),
     /// A write of the e-service (`eservice.rs`).
     Eservice(Box<EserviceJob>),
+    /// A write of API tokens (`sessions.rs`).
+    ApiToken(Box<ApiTokenJob>),
 }
 
 /// What a job returns to its caller.
@@ -87,6 +90,7 @@ pub(crate) enum Output {
     Count(u64),
     Revocation(Box<Revocation>),
     Eservice(Box<EserviceOutput>),
+    ApiToken(Box<ApiTokenRow>),
 }
 
 /// An audit event produced by a job, inserted with the batch's others just
@@ -184,6 +188,7 @@ pub(crate) async fn run(
         Job::RecordResponder { responder, actor } => (actor.as_str(), responder.created_at),
         Job::AppendAudit(ev) => (ev.actor.as_str(), ev.at),
         Job::Eservice(job) => (job.actor.as_str(), job.at),
+        Job::ApiToken(job) => (job.actor.as_str(), job.at),
         Job::StoreOcspResponses { rows } => {
             status::store_ocsp_responses(conn, rows).await?;
             return Ok(Output::Unit);
@@ -232,6 +237,9 @@ pub(crate) async fn run(
         Job::Eservice(job) => eservice::run(&mut cx, job)
             .await
             .map(|out| Output::Eservice(Box::new(out))),
+        Job::ApiToken(job) => sessions::run(&mut cx, job)
+            .await
+            .map(|row| Output::ApiToken(Box::new(row))),
         Job::AppendAudit(_) | Job::StoreOcspResponses { .. } => Ok(Output::Unit),
     }
 }

@@ -15,7 +15,10 @@
 //! - the serial numbers and their state (`reserved` → `linted` → `issued`, or
 //!   `abandoned`),
 //! - the certificates ([`CertificateRow`]) and
-//! - the audit log ([`AuditEvent`]).
+//! - the audit log ([`AuditEvent`]),
+//! - the mail outbox, the e-service's users and applications, and its
+//!   sign-in: sessions, pending OIDC logins and API tokens ([`SessionRow`],
+//!   [`OidcLoginRow`], [`ApiTokenRow`]; only hashes of their tokens).
 //!
 //! # The issuance cycle
 //!
@@ -54,6 +57,7 @@ mod multirow;
 mod outbox;
 mod read;
 mod search;
+mod sessions;
 mod status;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -87,6 +91,10 @@ use read::{ca_columns, certificate_columns, organisation_columns};
 pub use search::{
     DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, OrgNames, SearchHit, SearchPage, SearchQuery,
     SearchStatus,
+};
+pub use sessions::{
+    ApiTokenRow, MAX_API_TOKEN_NAME_CHARS, MAX_AUDIT_PAGE, MAX_RETURN_TO_LEN, NewApiToken,
+    NewOidcLogin, NewSession, OidcLoginRow, SessionRow,
 };
 pub use status::{
     CrlRow, OcspResponseRow, ResponderRow, Revocation, RevokedEntry, StatusChange, StatusRow,
@@ -694,6 +702,28 @@ impl Store {
                 .await?
             }
         };
+        rows.iter().map(read::audit_from_row).collect()
+    }
+
+    /// An organisation's audit trail (R-ACCOUNT: what its users, its systems'
+    /// tokens and the CA did for it): the newest `limit` events whose
+    /// organisation is `org_oid`, newest first. `limit` is 1 to
+    /// [`MAX_AUDIT_PAGE`].
+    pub async fn audit_events_for_org(&self, org_oid: &str, limit: i64) -> Result<Vec<AuditEvent>> {
+        if !(1..=MAX_AUDIT_PAGE).contains(&limit) {
+            return Err(StoreError::InvalidInput {
+                field: "limit",
+                reason: format!("{limit} is not from 1 to {MAX_AUDIT_PAGE}"),
+            });
+        }
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, ca_id, serial, org_oid, details \
+             FROM audit_events WHERE org_oid = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(org_oid)
+        .bind(limit)
+        .fetch_all(&self.inner.pool)
+        .await?;
         rows.iter().map(read::audit_from_row).collect()
     }
 

@@ -527,7 +527,7 @@ impl Store {
     /// How a write transaction begins: on SQLite it takes the write lock at
     /// once, so that it waits (`busy_timeout`) behind the writer instead of
     /// failing to upgrade a read lock.
-    fn begin_sql(&self) -> &'static str {
+    pub(crate) fn begin_sql(&self) -> &'static str {
         match self.inner.backend {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
@@ -536,7 +536,10 @@ impl Store {
 }
 
 /// Appends `audits` and commits; a failed commit is reported as not confirmed.
-async fn commit(mut tx: sqlx::Transaction<'_, sqlx::Any>, audits: &[AuditRow]) -> Result<()> {
+pub(crate) async fn commit(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    audits: &[AuditRow],
+) -> Result<()> {
     jobs::insert_audits(&mut tx, audits).await?;
     tx.commit()
         .await
