@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod i18n;
+pub mod oidc;
 mod openapi;
 mod problem;
 mod search;
