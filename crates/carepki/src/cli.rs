@@ -56,6 +56,9 @@ pub(crate) enum Command {
     /// Certificate status: the consistency audit (R-STATUS-TRUTH).
     #[command(subcommand)]
     Status(StatusCommand),
+    /// The e-service's users: list them, make CA officers and auditors.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Run the service (initialises a demo data directory on first run).
     Serve(ServeArgs),
     /// Benchmarks.
@@ -222,11 +225,70 @@ pub(crate) enum StatusCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub(crate) enum UsersCommand {
+    /// List the registered users with their roles.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a registered user a role for no organisation: `ca-officer`
+    /// (decides applications) or `auditor` (reads everything).
+    Grant {
+        /// The user's id (from `carepki users list`).
+        user: i64,
+        /// `ca-officer` or `auditor`.
+        role: String,
+    },
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub(crate) listen: SocketAddr,
+    /// Run as a production service: the e-service's public URL must be https,
+    /// users must sign in through OpenID Connect, and the demo identity
+    /// provider is refused.
+    #[arg(long, env = "CAREPKI_PRODUCTION")]
+    pub(crate) production: bool,
+    /// The address users reach the e-service at (links in mails, secure
+    /// cookies when https); `http://<listen address>` by default.
+    #[arg(long, env = "CAREPKI_PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
+    /// The OpenID provider's issuer URL (sign-in with strong identification).
+    #[arg(long, env = "CAREPKI_OIDC_ISSUER")]
+    pub(crate) oidc_issuer: Option<String>,
+    /// The e-service's client id at the OpenID provider.
+    #[arg(long, env = "CAREPKI_OIDC_CLIENT_ID")]
+    pub(crate) oidc_client_id: Option<String>,
+    /// The client secret (better given in the environment than on the command line).
+    #[arg(long, env = "CAREPKI_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub(crate) oidc_client_secret: Option<String>,
+    /// The ID token claim that identifies the person (e.g. the national identity
+    /// code's claim); `sub` by default. Only its HMAC is stored.
+    #[arg(long, env = "CAREPKI_OIDC_IDENTITY_CLAIM")]
+    pub(crate) oidc_identity_claim: Option<String>,
+    /// Switch on the clearly labelled demo identity provider (anyone signs in as
+    /// anyone). On by default when no OpenID provider is configured and the
+    /// service does not run as production; refused with --production.
+    #[arg(long, env = "CAREPKI_DEMO_IDP")]
+    pub(crate) demo_idp: bool,
+    /// The SMTP server for the e-service's mail, as host:port (STARTTLS unless
+    /// --smtp-tls is plain or tls). Without it mail stays queued in the outbox.
+    #[arg(long, env = "CAREPKI_SMTP")]
+    pub(crate) smtp: Option<String>,
+    /// `starttls` (default), `tls` or `plain` (loopback tests only).
+    #[arg(long, env = "CAREPKI_SMTP_TLS", default_value = "starttls")]
+    pub(crate) smtp_tls: String,
+    /// The sender address of the e-service's mail.
+    #[arg(
+        long,
+        env = "CAREPKI_MAIL_FROM",
+        default_value = "CarePKI <noreply@carepki.invalid>"
+    )]
+    pub(crate) mail_from: String,
 }
 
 #[derive(Debug, Subcommand)]

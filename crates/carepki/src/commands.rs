@@ -16,7 +16,7 @@ use carepki_x509::KeyAlgorithm;
 
 use crate::cli::{
     Algorithm, BenchCommand, CaCommand, CertCommand, Cli, Command, CrlCommand, Global, OrgCommand,
-    StatusCommand,
+    StatusCommand, UsersCommand,
 };
 
 /// The fictional demo register shipped with CarePKI.
@@ -279,7 +279,56 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         Command::Status(StatusCommand::Audit { json }) => {
             crate::status_cmds::status_audit(g, json).await
         }
-        Command::Serve(args) => serve(g, args.listen).await,
+        Command::Users(UsersCommand::List { json }) => {
+            let store = open_store(g).await?;
+            let mut out = Vec::new();
+            for u in store.users().await? {
+                let orgs = store.memberships_of_user(u.id).await?;
+                let globals = store.global_roles(u.id).await?;
+                out.push(serde_json::json!({
+                    "id": u.id,
+                    "display_name": u.display_name,
+                    "email": u.email,
+                    "language": u.language,
+                    "roles": globals.iter().map(|g| g.role.clone()).collect::<Vec<_>>(),
+                    "memberships": orgs.iter().map(|m| serde_json::json!({"org_oid": m.org_oid, "role": m.role})).collect::<Vec<_>>(),
+                }));
+            }
+            if json {
+                say!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                for u in &out {
+                    say!(
+                        "{:>5}  {:<30} {:<32} {}",
+                        u["id"],
+                        u["display_name"].as_str().unwrap_or(""),
+                        u["email"].as_str().unwrap_or(""),
+                        u["roles"]
+                    );
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Users(UsersCommand::Grant { user, role }) => {
+            let store = open_store(g).await?;
+            if store.user(user).await?.is_none() {
+                store.close().await;
+                return Err(format!(
+                    "no user {user}: the person signs in to the e-service first; \
+                     `carepki users list` shows the ids"
+                )
+                .into());
+            }
+            let result = store
+                .grant_global_role(user, &role, "cli", now_unix())
+                .await;
+            store.close().await;
+            result?;
+            say!("user {user} is now {role}");
+            Ok(())
+        }
+        Command::Serve(args) => serve(g, &args).await,
         Command::Bench(BenchCommand::Issue {
             n,
             concurrency,
@@ -504,7 +553,8 @@ fn write_public(path: &PathBuf, bytes: &[u8]) -> Result<(), Error> {
     std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()).into())
 }
 
-async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
+async fn serve(g: &Global, args: &crate::cli::ServeArgs) -> Result<(), Error> {
+    let listen = args.listen;
     let dir = DataDir::new(&g.data_dir);
     // Bind first: a first run writes the address it really listens on into the demo's
     // URLs (which matters for `--listen 127.0.0.1:0`).
@@ -557,8 +607,22 @@ async fn serve(g: &Global, listen: std::net::SocketAddr) -> Result<(), Error> {
         authority.ceremony().crl_url("service-providers")
     );
     say!("  metrics:          http://{addr}/metrics");
+    let (eservice, mut background) =
+        crate::eservice_cmd::start(&dir, &authority, args, addr).await?;
     let services = carepki_web::start_status_services(&authority).await?;
-    let served = carepki_web::serve(&authority, Arc::clone(&services.ocsp), listener).await;
+    let served = carepki_web::serve_with(
+        &authority,
+        Arc::clone(&services.ocsp),
+        Some(eservice),
+        listener,
+    )
+    .await;
+    for task in &background {
+        task.abort();
+    }
+    for task in background.drain(..) {
+        let _ = task.await;
+    }
     services.stop().await;
     authority.store().close().await;
     served?;

@@ -5,6 +5,7 @@
 mod cli;
 #[macro_use]
 mod commands;
+mod eservice_cmd;
 mod status_cmds;
 
 use std::process::ExitCode;

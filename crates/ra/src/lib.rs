@@ -8,7 +8,9 @@
 //! never twice on purpose, and surviving restarts (R-DELIVERY).
 
 mod error;
+pub mod eservice;
 pub mod mail;
+pub mod notify;
 
 pub use error::{RaError, Result};
 pub use mail::{

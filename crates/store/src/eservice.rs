@@ -1230,6 +1230,16 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// Every user, by id.
+    pub async fn users(&self) -> Result<Vec<UserRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY id"
+        )))
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
     /// The user whose identity has this [`subject_hash`] (at sign-in).
     pub async fn user_by_subject_hash(&self, subject_hash: &str) -> Result<Option<UserRow>> {
         let hash = hash_hex("subject_hash", subject_hash)?;

@@ -11,6 +11,7 @@
 //! language negotiation, local dates and numbers).
 #![forbid(unsafe_code)]
 
+pub mod eservice;
 pub mod i18n;
 pub mod oidc;
 mod openapi;
@@ -212,7 +213,26 @@ pub async fn serve(
     ocsp: Arc<OcspService>,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    let app = service_router(authority, ocsp);
+    serve_with(authority, ocsp, None, listener).await
+}
+
+/// [`serve`], with the e-service (sign-in, pages and its API) when given.
+pub async fn serve_with(
+    authority: &Arc<Authority>,
+    ocsp: Arc<OcspService>,
+    eservice: Option<eservice::EsWeb>,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    let mut app = service_router(authority, ocsp);
+    if let Some(es) = eservice {
+        app = eservice::router(es)
+            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                REQUEST_TIMEOUT,
+            ))
+            .layer(axum::middleware::from_fn(problem::api_problems))
+            .merge(app);
+    }
     // Small answers on kept-alive connections: without TCP_NODELAY, Nagle's
     // algorithm and delayed ACKs held some OCSP answers back by tens of ms.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
