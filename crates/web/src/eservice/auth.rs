@@ -387,11 +387,11 @@ async fn register_form(State(web): State<EsWeb>, headers: HeaderMap) -> Response
         "<!DOCTYPE html><html lang=\"fi\"><head><meta charset=\"utf-8\"><title>Rekisteröityminen · Registrering · Registration · CarePKI</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}}label{{display:block;margin:.5rem 0}}input,select{{width:100%}}</style></head>\
          <body><main><h1>Rekisteröidy asiointipalveluun · Registrera dig i e-tjänsten · Register for the e-service</h1>\
-         <form method=\"post\" action=\"/register\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <form id=\"register\" method=\"post\" action=\"/register\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <label>Nimi · Namn · Name <input name=\"display_name\" required maxlength=\"200\" autocomplete=\"name\"></label>\
          <label>Sähköposti · E-post · Email <input name=\"email\" type=\"email\" required maxlength=\"254\" autocomplete=\"email\"></label>\
          <label>Kieli · Språk · Language <select name=\"language\"><option value=\"fi\">suomi</option><option value=\"sv\">svenska</option><option value=\"en\">English</option></select></label>\
-         <button type=\"submit\">Rekisteröidy · Registrera · Register</button></form></main></body></html>"
+         <button id=\"register-submit\" type=\"submit\">Rekisteröidy · Registrera · Register</button></form></main></body></html>"
     ))
     .into_response();
     if let Ok(v) = HeaderValue::from_str(&csrf) {
@@ -458,9 +458,9 @@ async fn demo_form(State(web): State<EsWeb>, Query(q): Query<LoginQuery>) -> Res
          <body><main><div class=\"demo\" role=\"alert\"><strong>DEMO IDENTITY PROVIDER — NOT STRONG IDENTIFICATION.</strong> \
          Anyone can sign in as anyone here. This exists only in the embedded demo; a production service refuses to start with it. \
          / DEMO-TUNNISTUS — EI VAHVAA TUNNISTAMISTA. / DEMO-IDENTIFIERING — INTE STARK AUTENTISERING.</div>\
-         <form method=\"post\" action=\"/demo-login\"><input type=\"hidden\" name=\"return_to\" value=\"{return_to}\">\
+         <form id=\"demo-login\" method=\"post\" action=\"/demo-login\"><input type=\"hidden\" name=\"return_to\" value=\"{return_to}\">\
          <label>Identity (e.g. a made-up identity code) <input name=\"identity\" required maxlength=\"100\"></label>\
-         <button type=\"submit\">Sign in (demo)</button></form></main></body></html>"
+         <button id=\"demo-login-submit\" type=\"submit\">Sign in (demo)</button></form></main></body></html>"
     ))
     .into_response()
 }
