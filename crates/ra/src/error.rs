@@ -30,6 +30,13 @@ pub enum RaError {
         reason: String,
     },
 
+    /// A notification's recipient is not a valid email address.
+    #[error("invalid recipient: {reason}")]
+    Recipient {
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -1,12 +1,11 @@
-//! The languages of the e-service: Finnish (the default), Swedish and English.
+//! The languages of the pages: Finnish (the default), Swedish and English.
 //!
-//! Every text a page or an email shows comes from the Fluent message files under
-//! `crates/web/locales/<lang>/*.ftl`, which are compiled into the binary
-//! ([`FILES`]); nothing is read from disk at run time. One bundle per language is
-//! built on first use, with Unicode isolation marks turned off (the pages and
-//! plain-text mail would otherwise carry invisible U+2068/U+2069 around every
-//! variable) and with this module's number format, so that a number given to a
-//! message is grouped the local way and still selects the right plural.
+//! The language-generic part (the [`Lang`] enum, Fluent catalogs, Helsinki-time
+//! dates, local numbers) is the crate `carepki-i18n`, re-exported here. This
+//! module holds what is particular to the pages: their message files under
+//! `crates/web/locales/<lang>/*.ftl`, compiled into the binary ([`FILES`]) and
+//! built into one [`Catalog`] on first use; the language of a request; and the
+//! template functions. (The mail has its own message files, in `carepki-ra`.)
 //!
 //! The language of a request ([`negotiate`]): an explicit `?lang=fi|sv|en` wins
 //! and is remembered in the `lang` cookie ([`lang_cookie`]), then that cookie,
@@ -16,81 +15,26 @@
 //! Templates take their text through `t("message-id", name=value, …)` and format
 //! with the filters `datetime` (Unix seconds or RFC 3339 → Helsinki time in the
 //! local format, [`format_datetime`]), `number` ([`format_number`]) and `reason`
-//! (a revocation reason's name); see [`register`].
-//!
-//! fluent-bundle is used directly rather than through fluent-templates: the
-//! files are embedded with `include_str!`, the concurrent bundle is `Sync` and
-//! lives in a `OnceLock`, and no proc-macro or directory walk is needed.
+//! (a revocation reason's name); see `register`.
 
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
-use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use carepki_i18n::Catalog;
+use fluent_bundle::{FluentArgs, FluentValue};
 use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
 
 use crate::AppState;
 
-/// A language of the e-service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lang {
-    /// Finnish, the default.
-    Fi,
-    /// Swedish (as written in Finland).
-    Sv,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// Every language, the default first.
-    pub const ALL: [Lang; 3] = [Lang::Fi, Lang::Sv, Lang::En];
-
-    /// The language when nothing else decides: Finnish.
-    pub const DEFAULT: Lang = Lang::Fi;
-
-    /// The language code: `fi`, `sv` or `en` (for `lang=`, the cookie,
-    /// `<html lang>` and `Content-Language`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Fi => "fi",
-            Lang::Sv => "sv",
-            Lang::En => "en",
-        }
-    }
-
-    /// The language of a BCP 47 tag by its primary subtag, in any case:
-    /// `fi`, `fi-FI`, `sv-FI`, `SV`, `en-GB`…; `None` for any other language.
-    pub fn from_tag(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
-        Lang::ALL
-            .into_iter()
-            .find(|l| primary.eq_ignore_ascii_case(l.code()))
-    }
-
-    /// The name of the language in itself, for the language switcher.
-    pub fn autonym(self) -> &'static str {
-        match self {
-            Lang::Fi => "Suomeksi",
-            Lang::Sv => "På svenska",
-            Lang::En => "In English",
-        }
-    }
-
-    fn index(self) -> usize {
-        match self {
-            Lang::Fi => 0,
-            Lang::Sv => 1,
-            Lang::En => 2,
-        }
-    }
-}
+pub use carepki_i18n::{
+    Lang, MISSING_MARK, format_date, format_datetime, format_decimal, format_number, parse_rfc3339,
+};
 
 // ---------------------------------------------------------------------------------
-// The message files and bundles
+// The message files
 // ---------------------------------------------------------------------------------
 
 /// The message files compiled in: language, file name, text. A unit test checks
@@ -143,112 +87,37 @@ pub const FILES: &[(Lang, &str, &str)] = &[
     ),
 ];
 
-/// What a missing message shows in its place (and what the tests look for).
-pub const MISSING_MARK: &str = "⟦missing:";
-
-type Bundle = FluentBundle<FluentResource>;
-
-fn bundles() -> &'static [Bundle; 3] {
-    static BUNDLES: OnceLock<[Bundle; 3]> = OnceLock::new();
-    BUNDLES.get_or_init(|| Lang::ALL.map(build_bundle))
-}
-
-fn build_bundle(lang: Lang) -> Bundle {
-    // "fi", "sv" and "en" are well-formed language tags.
-    let id: unic_langid::LanguageIdentifier = lang.code().parse().unwrap_or_default();
-    let mut bundle = FluentBundle::new_concurrent(vec![id]);
-    bundle.set_use_isolating(false);
-    bundle.set_formatter(Some(match lang {
-        Lang::Fi => fluent_number_fi,
-        Lang::Sv => fluent_number_sv,
-        Lang::En => fluent_number_en,
-    }));
-    for (file_lang, name, text) in FILES {
-        if *file_lang != lang {
-            continue;
-        }
-        let resource = match FluentResource::try_new((*text).to_owned()) {
-            Ok(r) => r,
-            Err((r, errors)) => {
-                // The files are compiled in and a test parses each of them.
-                tracing::error!(
-                    lang = lang.code(),
-                    file = name,
-                    ?errors,
-                    "message file has errors"
-                );
-                r
-            }
-        };
-        if let Err(errors) = bundle.add_resource(resource) {
-            tracing::error!(
-                lang = lang.code(),
-                file = name,
-                ?errors,
-                "duplicate message ids"
-            );
-        }
-    }
-    bundle
-}
-
-fn fluent_number(lang: Lang, value: &FluentValue<'_>) -> Option<String> {
-    match value {
-        FluentValue::Number(n) => Some(format_decimal(
-            lang,
-            n.value,
-            n.options.minimum_fraction_digits.unwrap_or(0),
-            n.options.maximum_fraction_digits.unwrap_or(3),
-        )),
-        _ => None,
-    }
-}
-
-fn fluent_number_fi<M>(value: &FluentValue<'_>, _: &M) -> Option<String> {
-    fluent_number(Lang::Fi, value)
-}
-
-fn fluent_number_sv<M>(value: &FluentValue<'_>, _: &M) -> Option<String> {
-    fluent_number(Lang::Sv, value)
-}
-
-fn fluent_number_en<M>(value: &FluentValue<'_>, _: &M) -> Option<String> {
-    fluent_number(Lang::En, value)
+/// The pages' messages, built from [`FILES`] on first use.
+fn catalog() -> &'static Catalog {
+    static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+        let texts = Lang::ALL.map(|lang| {
+            FILES
+                .iter()
+                .filter(|(l, _, _)| *l == lang)
+                .map(|(_, _, text)| *text)
+                .collect::<Vec<_>>()
+        });
+        let sources: Vec<(Lang, &[&str])> = Lang::ALL
+            .into_iter()
+            .zip(&texts)
+            .map(|(lang, texts)| (lang, texts.as_slice()))
+            .collect();
+        Catalog::new(&sources)
+    });
+    &CATALOG
 }
 
 /// The message `id` (or `id.attribute`) in `lang` with `args`, or `None` when
 /// the language has no such message.
 pub fn message(lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
-    let bundle = &bundles()[lang.index()];
-    let (id, attribute) = match id.split_once('.') {
-        Some((id, attr)) => (id, Some(attr)),
-        None => (id, None),
-    };
-    let msg = bundle.get_message(id)?;
-    let pattern = match attribute {
-        Some(attr) => msg.get_attribute(attr)?.value(),
-        None => msg.value()?,
-    };
-    let mut errors = Vec::new();
-    let text = bundle.format_pattern(pattern, args, &mut errors);
-    if !errors.is_empty() {
-        tracing::error!(
-            lang = lang.code(),
-            id,
-            ?errors,
-            "message could not be formatted fully"
-        );
-    }
-    Some(text.into_owned())
+    catalog().message(lang, id, args)
 }
 
-/// The message `id` in `lang` with `args`; a missing message is logged and shows
-/// as `⟦missing:id⟧`, so that a page still renders and a test finds it.
+/// The message `id` in `lang` with `args`; a missing message is logged and
+/// shown in Finnish, or if Finnish lacks it too as `⟦missing:id⟧`, so that a
+/// page still renders and a test finds it.
 pub fn translate(lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> String {
-    message(lang, id, args).unwrap_or_else(|| {
-        tracing::error!(lang = lang.code(), id, "missing message");
-        format!("{MISSING_MARK}{id}⟧")
-    })
+    catalog().translate(lang, id, args)
 }
 
 /// [`translate`] without arguments.
@@ -411,81 +280,6 @@ impl FromRequestParts<AppState> for PageLang {
 }
 
 // ---------------------------------------------------------------------------------
-// Dates and numbers
-// ---------------------------------------------------------------------------------
-
-const MONTHS_EN: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// The instant `unix` in Helsinki time, the local way: `23.11.2026 klo 14.05`,
-/// `23.11.2026 kl. 14.05`, `23 Nov 2026, 14:05`. An instant the calendar does not
-/// cover (only a broken clock or record gives one) is shown as RFC 3339 UTC.
-pub fn format_datetime(lang: Lang, unix: i64) -> String {
-    let Ok(t) = carepki_policy::calendar::to_helsinki(unix) else {
-        return carepki_ca::authority::rfc3339(unix);
-    };
-    let (d, m, y) = (t.day(), u8::from(t.month()), t.year());
-    let (h, min) = (t.hour(), t.minute());
-    match lang {
-        Lang::Fi => format!("{d}.{m}.{y} klo {h}.{min:02}"),
-        Lang::Sv => format!("{d}.{m}.{y} kl. {h}.{min:02}"),
-        Lang::En => {
-            let month = MONTHS_EN[usize::from(m.saturating_sub(1)) % 12];
-            format!("{d} {month} {y}, {h:02}:{min:02}")
-        }
-    }
-}
-
-/// An RFC 3339 time as Unix seconds.
-pub fn parse_rfc3339(text: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(time::OffsetDateTime::unix_timestamp)
-}
-
-/// A number the local way, with at most three decimals: `1 234 567,5` (fi, sv:
-/// narrow no-break space U+202F between thousands, decimal comma, U+2212 minus)
-/// or `1,234,567.5` (en).
-pub fn format_number(lang: Lang, value: f64) -> String {
-    format_decimal(lang, value, 0, 3)
-}
-
-/// A number the local way with `min_frac` to `max_frac` decimals.
-pub fn format_decimal(lang: Lang, value: f64, min_frac: usize, max_frac: usize) -> String {
-    if !value.is_finite() {
-        return value.to_string();
-    }
-    let max_frac = max_frac.max(min_frac);
-    let (group, decimal, minus) = match lang {
-        Lang::Fi | Lang::Sv => ('\u{202F}', ',', '\u{2212}'),
-        Lang::En => (',', '.', '-'),
-    };
-    let plain = format!("{:.*}", max_frac, value.abs());
-    let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
-    let mut frac = frac.to_owned();
-    while frac.len() > min_frac && frac.ends_with('0') {
-        frac.pop();
-    }
-    let mut out = String::with_capacity(plain.len() + 8);
-    let zero = int.bytes().all(|b| b == b'0') && frac.bytes().all(|b| b == b'0');
-    if value < 0.0 && !zero {
-        out.push(minus);
-    }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(group);
-        }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push(decimal);
-        out.push_str(&frac);
-    }
-    out
-}
-
-// ---------------------------------------------------------------------------------
 // Templates
 // ---------------------------------------------------------------------------------
 
@@ -587,7 +381,7 @@ mod tests {
         embedded.sort();
         assert_eq!(embedded, on_disk, "list every .ftl file in FILES");
         for (lang, name, text) in FILES {
-            let res = FluentResource::try_new((*text).to_owned());
+            let res = Catalog::try_new(&[(*lang, &[*text])]);
             assert!(res.is_ok(), "{}/{name}: {:?}", lang.code(), res.err());
         }
     }
