@@ -946,7 +946,7 @@ fn certificate_der(input: &[u8]) -> Result<Vec<u8>, CaError> {
     // well be a byte that reads as ASCII white space.
     match decode_certificate(input) {
         Ok(_) => Ok(input.to_vec()),
-        Err(e) => Err(not_a_certificate(trimmed, &e.to_string())),
+        Err(e) => Err(not_a_certificate(input, &e.to_string())),
     }
 }
 
