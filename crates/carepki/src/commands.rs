@@ -555,6 +555,7 @@ fn write_public(path: &PathBuf, bytes: &[u8]) -> Result<(), Error> {
 
 async fn serve(g: &Global, args: &crate::cli::ServeArgs) -> Result<(), Error> {
     let listen = args.listen;
+    crate::eservice_cmd::check(args)?;
     let dir = DataDir::new(&g.data_dir);
     // Bind first: a first run writes the address it really listens on into the demo's
     // URLs (which matters for `--listen 127.0.0.1:0`).

@@ -58,17 +58,11 @@ fn is_loopback_url(url: &str) -> bool {
     matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
-/// Builds the e-service and starts its mail sender and jobs.
-pub(crate) async fn start(
-    dir: &DataDir,
-    authority: &Arc<Authority>,
-    args: &ServeArgs,
-    addr: SocketAddr,
-) -> Result<(EsWeb, Vec<tokio::task::JoinHandle<()>>), Error> {
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+/// The e-service's settings that can be judged before anything is created or
+/// opened: production needs https and an OpenID provider, and never the demo
+/// identity provider; only one sign-in method.
+pub(crate) fn check(args: &ServeArgs) -> Result<(), Error> {
+    let public_url = args.public_url.clone().unwrap_or_default();
     if args.production {
         if args.demo_idp {
             return Err(
@@ -93,6 +87,26 @@ pub(crate) async fn start(
             );
         }
     }
+    if args.oidc_issuer.is_some() && args.demo_idp {
+        return Err("choose one sign-in method: --oidc-issuer or --demo-idp".into());
+    }
+    if args.oidc_issuer.is_some() && args.oidc_client_id.is_none() {
+        return Err("--oidc-issuer needs --oidc-client-id".into());
+    }
+    Ok(())
+}
+
+/// Builds the e-service and starts its mail sender and jobs.
+pub(crate) async fn start(
+    dir: &DataDir,
+    authority: &Arc<Authority>,
+    args: &ServeArgs,
+    addr: SocketAddr,
+) -> Result<(EsWeb, Vec<tokio::task::JoinHandle<()>>), Error> {
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
     let es = EService::new(
         Arc::clone(authority),
         EServiceSettings::new(subject_key(dir)?, public_url.clone()),

@@ -255,3 +255,55 @@ fn serve_first_run_on_port_zero_names_reachable_urls() {
         "the certificate's caIssuers URL must name where serve listens ({bound}): {aia}"
     );
 }
+
+/// Issue 4: the demo identity provider exists only for the embedded demo; a
+/// production service refuses to start with it, or without https and an
+/// OpenID provider, before it creates or opens anything.
+#[test]
+fn production_refuses_the_demo_identity_provider() {
+    let pki = Pki::uninitialised();
+    let listen = format!("127.0.0.1:{}", free_port());
+    pki.run(&["serve", "--listen", &listen, "--production", "--demo-idp"])
+        .refused(&["demo identity provider", "production"]);
+    pki.run(&["serve", "--listen", &listen, "--production"])
+        .refused(&["--public-url", "https"]);
+    pki.run(&[
+        "serve",
+        "--listen",
+        &listen,
+        "--production",
+        "--public-url",
+        "https://pki.example.fi",
+    ])
+    .refused(&["--oidc-issuer"]);
+    assert!(!pki.data.exists(), "nothing was created");
+}
+
+/// Issue 4: without an OpenID provider the embedded demo signs in through the
+/// clearly labelled demo identity provider; the e-service's secret is made
+/// once, readable by the owner only.
+#[test]
+fn the_demo_serves_the_labelled_demo_sign_in() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let pki = Pki::uninitialised();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let addr: SocketAddr = listen.parse().unwrap();
+    let _served = start_serve(&pki, &listen);
+    let page = http_get(addr, "/demo-login");
+    assert_eq!(page.status, 200, "{page:?}");
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains("DEMO IDENTITY PROVIDER"), "{html}");
+    assert!(html.contains("id=\"demo-login\""), "{html}");
+    let login = http_get(addr, "/login");
+    assert_eq!(login.status, 303, "{login:?}");
+    assert!(
+        login
+            .header("location")
+            .is_some_and(|l| l.starts_with("/demo-login")),
+        "{login:?}"
+    );
+    let key = pki.data.join("eservice-subject.key");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{}", key.display());
+}
