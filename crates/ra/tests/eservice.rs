@@ -626,3 +626,72 @@ async fn drafts_and_incomplete_applications_lapse_after_six_months() {
     // Idempotent.
     assert_eq!(w.es.lapse_pending(t1 + 200 * 86_400).await.unwrap(), 0);
 }
+
+/// A crash between the CA issuing and the application recording the serial
+/// leaves an approved application whose certificate exists: issuing again
+/// records that certificate instead of making a second one for the key.
+#[tokio::test]
+async fn issuing_again_after_a_crash_records_the_certificate_already_issued() {
+    use carepki_policy::application::{self as policy, Action, Actor, Role, transition};
+    let w = world().await;
+    let t0 = now_unix();
+    let alice = person(&w, "010180-9026", Some(ORG), t0).await;
+    let o = officer(&w, "020270-903P", t0).await;
+    let request = csr("api.jarvilaakso-hva.fi");
+    let app = w.es.create_application(&alice, "server", t0).await.unwrap();
+    w.es.attach_csr(&alice, app.id, None, "a.csr", &request, t0)
+        .await
+        .unwrap();
+    w.es.submit(&alice, app.id, None, t0).await.unwrap();
+    let row = w.es.start_review(&o, app.id, None, t0).await.unwrap();
+    // The approval is stored, but the process dies before the serial is.
+    let facts: policy::ApplicationFacts = serde_json::from_value(row.facts.clone()).unwrap();
+    let officer = Actor {
+        id: o.actor.clone(),
+        role: Role::CaOfficer,
+        organisation: None,
+    };
+    let t = transition(&facts, Action::Approve, &officer, t0).unwrap();
+    let update = carepki_store::ApplicationUpdate {
+        state: t.facts.state.kind().as_str().into(),
+        facts: serde_json::to_value(&t.facts).unwrap(),
+        completed_at: t.facts.completed_at,
+        due_at: policy::sla_due(&t.facts).unwrap(),
+        pending_since: policy::pending_since(&t.facts),
+        event: carepki_store::NewTimelineEvent {
+            at: t0,
+            actor_id: o.actor.clone(),
+            role: "ca-officer".into(),
+            action: "approve".into(),
+            detail: serde_json::json!({}),
+        },
+    };
+    store(&w)
+        .record_transition(app.id, row.version, &update)
+        .await
+        .unwrap();
+    let first =
+        w.es.authority()
+            .issue(&carepki_ca::IssueRequest {
+                profile: carepki_policy::ProfileId::Server,
+                org_oid: ORG.into(),
+                csr: request.clone(),
+                common_name: "api.jarvilaakso-hva.fi".into(),
+                dns_names: vec![],
+                emails: vec![],
+                days: None,
+                ca: None,
+                actor: o.actor.clone(),
+            })
+            .await
+            .unwrap();
+    let issued = w.es.issue(&o, app.id, t0 + 2).await.unwrap();
+    assert_eq!(issued.state, "issued");
+    assert_eq!(issued.facts["serial"].as_str(), Some(first.serial.as_str()));
+    let certs = w.es.certificates(&alice).await.unwrap();
+    assert_eq!(
+        certs.len(),
+        1,
+        "no second certificate for the key: {certs:?}"
+    );
+}

@@ -747,6 +747,12 @@ impl EService {
             &organisation,
             self.authority().ceremony(),
         )?;
+        // Issued already, but the serial was not recorded (a crash between the
+        // two)? Then record that certificate rather than make a second one.
+        if let Some(issued) = self.issued_earlier(&row, &facts, &checked).await? {
+            tracing::warn!(application = id, serial = %issued.serial, "recording a certificate issued earlier for this application");
+            return self.record_issued(&row, &facts, p, &issued, now).await;
+        }
         let issued = self
             .authority()
             .issue(&IssueRequest {
@@ -761,8 +767,69 @@ impl EService {
                 actor: p.actor.clone(),
             })
             .await?;
+        self.record_issued(&row, &facts, p, &issued, now).await
+    }
+
+    /// A valid certificate of this organisation and type for the request's key,
+    /// issued since the last approval: one the CA issued for this application
+    /// whose serial was never recorded.
+    async fn issued_earlier(
+        &self,
+        row: &ApplicationRow,
+        facts: &ApplicationFacts,
+        checked: &super::checks::CheckedCsr,
+    ) -> EsResult<Option<carepki_ca::Issued>> {
+        let store = self.store();
+        let approved_at = facts
+            .approvals
+            .iter()
+            .map(|a| a.at)
+            .max()
+            .unwrap_or(row.updated_at);
+        for used in store.key_uses(&checked.summary.key_sha256).await? {
+            if used.status != "valid" || used.org_oid.as_deref() != Some(row.org_oid.as_str()) {
+                continue;
+            }
+            let Some(cert) = store.certificate(&used.serial).await? else {
+                continue;
+            };
+            let Some(der) = cert.der.clone() else {
+                continue;
+            };
+            if cert.profile != facts.profile.as_str()
+                || cert.issued_at.is_none_or(|t| t < approved_at)
+            {
+                continue;
+            }
+            let ca = self.authority().loaded_ca(&cert.ca_id)?;
+            return Ok(Some(carepki_ca::Issued {
+                serial: cert.serial.clone(),
+                profile: facts.profile,
+                subject: cert.subject.clone(),
+                issuer: ca.row.subject.clone(),
+                ca: cert.ca_id.clone(),
+                not_before: carepki_ca::authority::rfc3339(cert.not_before),
+                not_after: carepki_ca::authority::rfc3339(cert.not_after),
+                status: cert.status.clone(),
+                pem: carepki_x509::cert::certificate_pem(&der).map_err(EsError::unavailable)?,
+                der,
+                chain_pem: self.authority().chain_pem(ca),
+            }));
+        }
+        Ok(None)
+    }
+
+    /// Records the serial of an issued certificate and queues its delivery.
+    async fn record_issued(
+        &self,
+        row: &ApplicationRow,
+        facts: &ApplicationFacts,
+        p: &Principal,
+        issued: &carepki_ca::Issued,
+        now: i64,
+    ) -> EsResult<ApplicationRow> {
         let t = transition(
-            &facts,
+            facts,
             Action::MarkIssued {
                 serial: issued.serial.clone(),
             },
@@ -770,10 +837,11 @@ impl EService {
             now,
         )?;
         let update = update_of(&t, json!({"serial": issued.serial}))?;
-        let stored = store
+        let stored = self
+            .store()
             .record_transition(row.id, row.version, &update)
             .await?;
-        self.send_delivery(&stored, &facts, &issued, now).await;
+        self.send_delivery(&stored, facts, issued, now).await;
         Ok(stored)
     }
 
