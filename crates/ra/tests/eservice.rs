@@ -695,3 +695,55 @@ async fn issuing_again_after_a_crash_records_the_certificate_already_issued() {
         "no second certificate for the key: {certs:?}"
     );
 }
+
+/// Point 7: the organisation's administrators are warned once of a certificate
+/// that expires within 30 days, in their language; a revoked or already
+/// expired one is not.
+#[tokio::test]
+async fn administrators_are_warned_once_of_an_expiring_certificate() {
+    let w = world().await;
+    let t0 = now_unix();
+    let alice = person(&w, "010180-9026", Some(ORG), t0).await;
+    let o = officer(&w, "020270-903P", t0).await;
+    let mut serials = Vec::new();
+    for host in ["a.jarvilaakso-hva.fi", "b.jarvilaakso-hva.fi"] {
+        let app = w.es.create_application(&alice, "server", t0).await.unwrap();
+        w.es.attach_csr(&alice, app.id, None, "a.csr", &csr(host), t0)
+            .await
+            .unwrap();
+        w.es.submit(&alice, app.id, None, t0).await.unwrap();
+        w.es.start_review(&o, app.id, None, t0).await.unwrap();
+        let issued = w.es.approve(&o, app.id, None, t0).await.unwrap();
+        serials.push(issued.facts["serial"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(w.es.warn_expiring(t0).await.unwrap(), 0, "a year left");
+    // Both expire in ten days; one of them is revoked.
+    for s in &serials {
+        store(&w)
+            .set_not_after_for_tests(s, t0 + 10 * 86_400)
+            .await
+            .unwrap();
+    }
+    w.es.request_revocation(&alice, &serials[1], "superseded", true, t0)
+        .await
+        .unwrap();
+    assert_eq!(w.es.warn_expiring(t0).await.unwrap(), 1);
+    let key = format!("expiring:{}:{}", serials[0], alice.actor);
+    let mail = store(&w)
+        .mail_by_dedupe_key(&key)
+        .await
+        .unwrap()
+        .expect("warned");
+    assert!(
+        mail.recipient.contains("010180-9026@example.fi"),
+        "{}",
+        mail.recipient
+    );
+    assert_eq!(w.es.warn_expiring(t0 + 3600).await.unwrap(), 0, "once");
+    // Past its expiry: nothing to warn of.
+    store(&w)
+        .set_not_after_for_tests(&serials[0], t0 - 1)
+        .await
+        .unwrap();
+    assert_eq!(w.es.warn_expiring(t0).await.unwrap(), 0);
+}
