@@ -42,11 +42,15 @@ fn org(oid: &str, fi: &str, sector: &str, domain: &str) -> OrganisationRow {
 struct World {
     es: EService,
     _dir: tempfile::TempDir,
+    _guard: carepki_store::testing::Guard,
 }
 
 async fn world() -> World {
     let (store, guard) = carepki_store::testing::sqlite_store().await;
-    std::mem::forget(guard);
+    world_on(store, guard).await
+}
+
+async fn world_on(store: Store, guard: carepki_store::testing::Guard) -> World {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::new(dir.path().join("data"));
     let passphrase = Passphrase::new("correct horse battery staple".into()).unwrap();
@@ -93,7 +97,11 @@ async fn world() -> World {
         EServiceSettings::new(vec![42u8; 32], "https://pki.example.fi"),
     )
     .unwrap();
-    World { es, _dir: dir }
+    World {
+        es,
+        _dir: dir,
+        _guard: guard,
+    }
 }
 
 fn store(w: &World) -> &Store {
@@ -152,9 +160,17 @@ const PDF: &[u8] =
 /// Helsinki 2026-04-02 10:00 EEST (Thursday before Easter), Unix seconds.
 const THU_BEFORE_EASTER_2026: i64 = 1_775_113_200;
 
+/// The whole life of a server certificate application, on SQLite and on
+/// PostgreSQL.
 #[tokio::test]
 async fn server_certificate_from_application_to_revocation() {
-    let w = world().await;
+    for (backend, store, guard) in carepki_store::testing::test_stores().await {
+        eprintln!("backend: {backend}");
+        server_certificate_life(world_on(store, guard).await).await;
+    }
+}
+
+async fn server_certificate_life(w: World) {
     let t0 = THU_BEFORE_EASTER_2026;
     let alice = person(&w, "010180-9026", Some(ORG), t0).await;
     let olli = officer(&w, "020270-903P", t0).await;
