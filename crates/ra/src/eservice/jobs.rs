@@ -26,6 +26,8 @@ pub struct JobReport {
     pub delivered: usize,
     /// Expiry warnings queued.
     pub expiry_warnings: usize,
+    /// Expired sessions and abandoned sign-ins removed.
+    pub purged: u64,
 }
 
 fn system(job: &str) -> Actor {
@@ -43,6 +45,8 @@ impl EService {
             lapsed: self.lapse_pending(now).await?,
             delivered: self.mark_delivered(now).await?,
             expiry_warnings: self.warn_expiring(now).await?,
+            purged: self.store().purge_expired_sessions(now).await?
+                + self.store().purge_expired_oidc_logins(now).await?,
         })
     }
 
