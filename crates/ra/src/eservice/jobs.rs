@@ -63,6 +63,7 @@ impl EService {
                         lapsed = r.lapsed,
                         delivered = r.delivered,
                         expiry_warnings = r.expiry_warnings,
+                        purged = r.purged,
                         "e-service jobs"
                     );
                 }
