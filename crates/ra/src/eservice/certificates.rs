@@ -74,6 +74,15 @@ pub const REQUESTABLE_REASONS: [&str; 5] = [
     "unspecified",
 ];
 
+/// The refusal of a revocation request for a revoked certificate.
+fn already_revoked() -> EsError {
+    EsError::new(
+        ErrorKind::Conflict,
+        "certificate.already_revoked",
+        "this certificate is revoked already; revocation is final",
+    )
+}
+
 impl EService {
     /// Normalises a serial number as typed: hex digits, spaces and colons
     /// allowed, case ignored.
@@ -199,11 +208,7 @@ impl EService {
         let org = p.require_org(&[Role::OrgAdmin, Role::OrgUser])?;
         let cert = self.own_certificate(p, serial, &org.oid).await?;
         if cert.status == "revoked" {
-            return Err(EsError::new(
-                ErrorKind::Conflict,
-                "certificate.already_revoked",
-                "this certificate is revoked already; revocation is final",
-            ));
+            return Err(already_revoked());
         }
         Ok(CertificateView::from(&cert))
     }
@@ -222,6 +227,9 @@ impl EService {
     ) -> EsResult<CertificateView> {
         let org = p.require_org(&[Role::OrgAdmin, Role::OrgUser])?.clone();
         let cert = self.own_certificate(p, serial, &org.oid).await?;
+        if cert.status == "revoked" {
+            return Err(already_revoked());
+        }
         if !REQUESTABLE_REASONS.contains(&reason) {
             return Err(EsError::invalid(
                 "revocation.reason",
