@@ -763,3 +763,92 @@ async fn administrators_are_warned_once_of_an_expiring_certificate() {
         .unwrap();
     assert_eq!(w.es.warn_expiring(t0).await.unwrap(), 0);
 }
+
+/// A CA officer or an auditor reads every organisation's applications and
+/// certificates, but acts for an organisation only in his own: one who also
+/// works for another organisation neither revokes this one's certificate
+/// (R-REVOKE-HOW) nor invites a technical contact to its application
+/// (R-CSR); both answer as for objects that do not exist. A non-officer of
+/// another organisation gets not found for an officer's action too.
+#[tokio::test]
+async fn officers_act_for_other_organisations_only_as_officers() {
+    let w = world().await;
+    let t0 = now_unix();
+    let alice = person(&w, "010180-9026", Some(ORG), t0).await;
+    let olli = officer(&w, "020270-903P", t0).await;
+    // Bob administers the other organisation and is a CA officer and an
+    // auditor too.
+    let bob = person(&w, "030390-9019", Some(OTHER), t0).await;
+    let bob_id = bob.user.as_ref().unwrap().id;
+    for role in ["ca-officer", "auditor"] {
+        store(&w)
+            .grant_global_role(bob_id, role, "test", t0)
+            .await
+            .unwrap();
+    }
+    let bob = w.es.principal_for_user(bob_id, Some(OTHER)).await.unwrap();
+    let carl = person(&w, "040485-9052", Some(PRIVATE), t0).await;
+
+    let draft = w.es.create_application(&alice, "server", t0).await.unwrap();
+    let app = w.es.create_application(&alice, "server", t0).await.unwrap();
+    w.es.attach_csr(
+        &alice,
+        app.id,
+        None,
+        "a.csr",
+        &csr("a.jarvilaakso-hva.fi"),
+        t0,
+    )
+    .await
+    .unwrap();
+    w.es.submit(&alice, app.id, None, t0).await.unwrap();
+    w.es.start_review(&olli, app.id, None, t0).await.unwrap();
+    let issued = w.es.approve(&olli, app.id, None, t0).await.unwrap();
+    let serial = issued.facts["serial"].as_str().unwrap().to_owned();
+
+    // He reads them, as an officer.
+    assert!(w.es.application(&bob, draft.id).await.is_ok());
+    assert!(w.es.certificate(&bob, &serial).await.is_ok());
+    // He does not revoke the certificate, nor preview its revocation.
+    let e =
+        w.es.request_revocation(&bob, &serial, "keyCompromise", true, t0)
+            .await
+            .unwrap_err();
+    assert_eq!((e.kind, e.code), (ErrorKind::NotFound, "not_found"));
+    let e = w.es.revocation_preview(&bob, &serial).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    let cert = store(&w).certificate(&serial).await.unwrap().unwrap();
+    assert_eq!(cert.status, "valid");
+    // He does not invite a technical contact to the application.
+    let before = store(&w).invitations_of_org(OTHER).await.unwrap().len();
+    let e =
+        w.es.invite(
+            &bob,
+            "vendor@it.example",
+            "technical-contact",
+            Some(draft.id),
+            "fi",
+            t0,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert_eq!(
+        store(&w).invitations_of_org(OTHER).await.unwrap().len(),
+        before
+    );
+    // A non-officer of another organisation: not found, not "officers only".
+    let e =
+        w.es.start_review(&carl, app.id, None, t0)
+            .await
+            .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    let e = w.es.issue(&carl, app.id, t0).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    // In his own organisation a user is told it is for officers.
+    let e =
+        w.es.reject(&alice, draft.id, None, "x", t0)
+            .await
+            .unwrap_err();
+    assert_eq!((e.kind, e.code), (ErrorKind::Forbidden, "officer_only"));
+}

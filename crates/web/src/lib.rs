@@ -166,6 +166,27 @@ pub fn service_router(authority: &Arc<Authority>, ocsp: Arc<OcspService>) -> Rou
         .merge(ocsp)
 }
 
+/// [`service_router`], with the e-service (sign-in, pages and its API) when
+/// given: what [`serve_with`] serves. The e-service's routes get the same
+/// timeout, and their errors under `/api/` are problem documents too.
+pub fn service_router_with(
+    authority: &Arc<Authority>,
+    ocsp: Arc<OcspService>,
+    eservice: Option<eservice::EsWeb>,
+) -> Router {
+    let app = service_router(authority, ocsp);
+    match eservice {
+        Some(es) => eservice::router(es)
+            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                REQUEST_TIMEOUT,
+            ))
+            .layer(axum::middleware::from_fn(problem::api_problems))
+            .merge(app),
+        None => app,
+    }
+}
+
 /// The longest a request may take, body included.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -223,16 +244,7 @@ pub async fn serve_with(
     eservice: Option<eservice::EsWeb>,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    let mut app = service_router(authority, ocsp);
-    if let Some(es) = eservice {
-        app = eservice::router(es)
-            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                REQUEST_TIMEOUT,
-            ))
-            .layer(axum::middleware::from_fn(problem::api_problems))
-            .merge(app);
-    }
+    let app = service_router_with(authority, ocsp, eservice);
     // Small answers on kept-alive connections: without TCP_NODELAY, Nagle's
     // algorithm and delayed ACKs held some OCSP answers back by tens of ms.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {

@@ -152,6 +152,20 @@ mod tests {
         assert_eq!(schemas["Status"]["enum"], serde_json::json!(statuses));
     }
 
+    #[test]
+    fn the_security_schemes_are_the_cookies() {
+        let doc = doc();
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(
+            schemes["session"]["name"],
+            crate::eservice::session::SESSION_COOKIE
+        );
+        assert_eq!(
+            schemes["registration"]["name"],
+            crate::eservice::session::REGISTER_COOKIE
+        );
+    }
+
     #[tokio::test]
     async fn served_cacheable_with_an_etag() {
         let resp = document(HeaderMap::new()).await;

@@ -59,7 +59,8 @@ pub(crate) enum ProblemKind {
     InvalidBody,
     /// 404: no certificate with this serial number was issued here.
     CertificateNotFound,
-    /// 404: there is no such API path.
+    /// 404: there is no such API path; or (e-service) the object does not
+    /// exist or is not the caller's to see — the two are not told apart.
     NotFound,
     /// 405: the path exists, but not with this method.
     MethodNotAllowed,
@@ -71,6 +72,22 @@ pub(crate) enum ProblemKind {
     UnsupportedMediaType,
     /// 500: the service could not complete the request (the cause is logged).
     InternalError,
+    /// 401 (e-service): no valid session or API token came with the request.
+    Unauthenticated,
+    /// 403 (e-service): the caller may see the object but not do this in his
+    /// role, or a session's change lacks its CSRF token.
+    Forbidden,
+    /// 409 (e-service): the object changed meanwhile, the action was done
+    /// already, or the object is in a state that does not allow it.
+    Conflict,
+    /// 422 (e-service): the input is wrong (a CSR that does not fit its
+    /// certificate type, an unknown role, JSON of the wrong shape).
+    InvalidInput,
+    /// 429 (e-service): too many sign-ins or invitations; `Retry-After` says
+    /// when to try again.
+    RateLimited,
+    /// 503 (e-service): the service failed (database, keys) and stored nothing.
+    Unavailable,
     /// Any other status, with type `about:blank`.
     Other(StatusCode),
 }
@@ -79,7 +96,7 @@ impl ProblemKind {
     /// Every kind with a CarePKI type URI (all but [`ProblemKind::Other`]); the
     /// tests hold the OpenAPI document's list to it.
     #[cfg(test)]
-    pub(crate) const ALL: [ProblemKind; 9] = [
+    pub(crate) const ALL: [ProblemKind; 15] = [
         ProblemKind::InvalidParameter,
         ProblemKind::InvalidBody,
         ProblemKind::CertificateNotFound,
@@ -89,6 +106,12 @@ impl ProblemKind {
         ProblemKind::BodyTooLarge,
         ProblemKind::UnsupportedMediaType,
         ProblemKind::InternalError,
+        ProblemKind::Unauthenticated,
+        ProblemKind::Forbidden,
+        ProblemKind::Conflict,
+        ProblemKind::InvalidInput,
+        ProblemKind::RateLimited,
+        ProblemKind::Unavailable,
     ];
 
     /// The last part of the type URI (`None` for `about:blank`).
@@ -103,6 +126,12 @@ impl ProblemKind {
             ProblemKind::BodyTooLarge => "body-too-large",
             ProblemKind::UnsupportedMediaType => "unsupported-media-type",
             ProblemKind::InternalError => "internal-error",
+            ProblemKind::Unauthenticated => "unauthenticated",
+            ProblemKind::Forbidden => "forbidden",
+            ProblemKind::Conflict => "conflict",
+            ProblemKind::InvalidInput => "invalid-input",
+            ProblemKind::RateLimited => "rate-limited",
+            ProblemKind::Unavailable => "unavailable",
             ProblemKind::Other(_) => return None,
         })
     }
@@ -121,12 +150,18 @@ impl ProblemKind {
             ProblemKind::InvalidParameter => "A request parameter is not valid",
             ProblemKind::InvalidBody => "The request body cannot be used",
             ProblemKind::CertificateNotFound => "No such certificate",
-            ProblemKind::NotFound => "No such API path",
+            ProblemKind::NotFound => "Not found",
             ProblemKind::MethodNotAllowed => "Method not allowed on this path",
             ProblemKind::RequestTimeout => "The request took too long",
             ProblemKind::BodyTooLarge => "The request body is too large",
             ProblemKind::UnsupportedMediaType => "Content type not accepted",
             ProblemKind::InternalError => "The service could not complete the request",
+            ProblemKind::Unauthenticated => "Sign-in or API token needed",
+            ProblemKind::Forbidden => "Not allowed",
+            ProblemKind::Conflict => "Conflicts with the current state",
+            ProblemKind::InvalidInput => "The input is not valid",
+            ProblemKind::RateLimited => "Too many requests",
+            ProblemKind::Unavailable => "The service is unavailable",
             ProblemKind::Other(status) => status.canonical_reason().unwrap_or("Error"),
         }
     }
@@ -141,6 +176,12 @@ impl ProblemKind {
             ProblemKind::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ProblemKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ProblemKind::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+            ProblemKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ProblemKind::Forbidden => StatusCode::FORBIDDEN,
+            ProblemKind::Conflict => StatusCode::CONFLICT,
+            ProblemKind::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ProblemKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ProblemKind::Other(status) => status,
         }
     }

@@ -36,14 +36,17 @@ use tower::ServiceExt;
 mod common;
 mod support;
 
+use carepki_ra::eservice::{EService, EServiceSettings};
+use carepki_web::eservice::{EsWeb, SignInMethod};
 use common::{ORG, authority, issue};
-use support::{Reply, TYPE_PREFIX};
+use support::eservice::{self as es, Auth, Payload, request as es_request};
+use support::{METHODS, Reply, TYPE_PREFIX, routes_in_source};
 
 /// Set to 1 to fail, not skip, when the Python validator is missing.
 const REQUIRE_VAR: &str = "CAREPKI_REQUIRE_OPENAPI_VALIDATOR";
 
-/// The `/api/v1` routes the code registers, as (method, path).
-const REGISTERED: [(&str, &str); 6] = [
+/// The public `/api/v1` routes the code registers, as (method, path).
+const PUBLIC: [(&str, &str); 6] = [
     ("GET", "/api/v1/certificates"),
     ("GET", "/api/v1/certificates/{serial}"),
     ("GET", "/api/v1/certificates/{serial}/der"),
@@ -52,18 +55,66 @@ const REGISTERED: [(&str, &str); 6] = [
     ("GET", "/api/v1/openapi.json"),
 ];
 
+/// The e-service's `/api/v1` routes (issue 4, point 9), as (method, path).
+const ESERVICE: [(&str, &str); 32] = [
+    ("POST", "/api/v1/register"),
+    ("GET", "/api/v1/me"),
+    ("POST", "/api/v1/session/organisation"),
+    ("POST", "/api/v1/accounts"),
+    ("GET", "/api/v1/account"),
+    ("POST", "/api/v1/invitations"),
+    ("POST", "/api/v1/invitations/accept"),
+    ("GET", "/api/v1/applications"),
+    ("POST", "/api/v1/applications"),
+    ("GET", "/api/v1/applications/{id}"),
+    ("POST", "/api/v1/applications/{id}/csr"),
+    ("POST", "/api/v1/applications/{id}/conformity"),
+    ("GET", "/api/v1/applications/{id}/attachments/{attachment}"),
+    ("POST", "/api/v1/applications/{id}/syssig-basis"),
+    ("POST", "/api/v1/applications/{id}/submit"),
+    ("POST", "/api/v1/applications/{id}/withdraw"),
+    ("POST", "/api/v1/applications/{id}/provide-info"),
+    ("POST", "/api/v1/applications/{id}/start-review"),
+    ("POST", "/api/v1/applications/{id}/approve"),
+    ("POST", "/api/v1/applications/{id}/issue"),
+    ("POST", "/api/v1/applications/{id}/request-more-info"),
+    ("POST", "/api/v1/applications/{id}/reject"),
+    ("GET", "/api/v1/queue"),
+    ("GET", "/api/v1/my-certificates"),
+    ("GET", "/api/v1/my-certificates/{serial}"),
+    ("GET", "/api/v1/my-certificates/{serial}/der"),
+    ("GET", "/api/v1/my-certificates/{serial}/pem"),
+    ("GET", "/api/v1/my-certificates/{serial}/chain"),
+    ("POST", "/api/v1/revocations"),
+    ("GET", "/api/v1/api-tokens"),
+    ("POST", "/api/v1/api-tokens"),
+    ("DELETE", "/api/v1/api-tokens/{id}"),
+];
+
 /// The source files that register routes.
-const SOURCES: [(&str, &str); 5] = [
+const SOURCES: [(&str, &str); 9] = [
     ("lib.rs", include_str!("../src/lib.rs")),
     ("search.rs", include_str!("../src/search.rs")),
     ("testservice.rs", include_str!("../src/testservice.rs")),
     ("openapi.rs", include_str!("../src/openapi.rs")),
     ("status.rs", include_str!("../src/status.rs")),
+    ("eservice/mod.rs", include_str!("../src/eservice/mod.rs")),
+    ("eservice/auth.rs", include_str!("../src/eservice/auth.rs")),
+    ("eservice/api.rs", include_str!("../src/eservice/api.rs")),
+    (
+        "eservice/session.rs",
+        include_str!("../src/eservice/session.rs"),
+    ),
 ];
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "patch", "head", "options", "trace",
-];
+/// Every `/api/v1` route the code registers.
+fn registered() -> BTreeSet<(String, String)> {
+    PUBLIC
+        .iter()
+        .chain(ESERVICE.iter())
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect()
+}
 
 /// The requests of a test, recorded for the schema checks.
 struct Recorder {
@@ -162,47 +213,6 @@ fn documented(doc: &Value) -> BTreeSet<(String, String)> {
         for method in METHODS {
             if item.get(method).is_some() {
                 out.insert((method.to_uppercase(), path.clone()));
-            }
-        }
-    }
-    out
-}
-
-/// The (method, path) pairs that `.route("…", get(…).post(…))` calls register
-/// in `src`; a route whose path is not a string literal fails the test.
-fn routes_in_source(file: &str, src: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (at, _) in src.match_indices(".route(") {
-        let rest = src[at + ".route(".len()..].trim_start();
-        let Some(rest) = rest.strip_prefix('"') else {
-            panic!(
-                "{file}: a route whose path is not a literal: {}",
-                &rest[..rest.len().min(60)]
-            );
-        };
-        let end = rest.find('"').unwrap();
-        let path = &rest[..end];
-        let after = &rest[end + 1..];
-        let mut depth = 1;
-        let close = after
-            .char_indices()
-            .find(|(_, c)| {
-                match c {
-                    '(' => depth += 1,
-                    ')' => depth -= 1,
-                    _ => {}
-                }
-                depth == 0
-            })
-            .map(|(i, _)| i)
-            .unwrap();
-        let router = &after[..close];
-        for method in METHODS {
-            for (p, _) in router.match_indices(&format!("{method}(")) {
-                let before = router[..p].chars().next_back();
-                if before.is_none_or(|c| !(c.is_alphanumeric() || c == '_')) {
-                    out.push((method.to_uppercase(), path.to_owned()));
-                }
             }
         }
     }
@@ -339,8 +349,15 @@ async fn the_document_matches_the_service() {
     let ocsp = carepki_ca::ocsp::OcspService::start(Arc::clone(&ca))
         .await
         .unwrap();
+    // The whole service, e-service included, as `carepki serve` serves it.
+    let es = EService::new(
+        Arc::clone(&ca),
+        EServiceSettings::new(vec![7u8; 32], "https://pki.example.fi"),
+    )
+    .unwrap();
+    let web = EsWeb::new(es, SignInMethod::Demo);
     let mut rec = Recorder {
-        app: carepki_web::service_router(&ca, ocsp),
+        app: carepki_web::service_router_with(&ca, ocsp, Some(web)),
         exchanges: Vec::new(),
     };
 
@@ -366,10 +383,7 @@ async fn the_document_matches_the_service() {
     assert!(r.body.is_empty());
 
     // (b) The documented routes are the registered ones, read from the source.
-    let registered: BTreeSet<(String, String)> = REGISTERED
-        .iter()
-        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
-        .collect();
+    let registered = registered();
     assert_eq!(documented(&doc), registered, "documented vs registered");
     let in_source: BTreeSet<(String, String)> = SOURCES
         .iter()
@@ -382,12 +396,13 @@ async fn the_document_matches_the_service() {
         "a nested router's routes would not be seen here"
     );
 
-    // Every documented operation is served: called with real data, it answers
-    // 2xx (never the router's 404 or 405).
+    // Every documented public operation is served: called with real data, it
+    // answers 2xx (never the router's 404 or 405). (The e-service's are called
+    // by `the_eservice_answers_match_the_document`.)
     let der = format!("/api/v1/certificates/{}/der", a.serial);
     let pem = format!("/api/v1/certificates/{}/pem", a.serial);
     let one = format!("/api/v1/certificates/{}", a.serial);
-    for (method, template) in REGISTERED {
+    for (method, template) in PUBLIC {
         let uri = template.replace("{serial}", &a.serial);
         let r = match method {
             "GET" => rec.get(Some(template), &uri).await,
@@ -401,7 +416,10 @@ async fn the_document_matches_the_service() {
     // Every other method on a documented path is refused with 405 and `Allow`
     // (HEAD follows GET in axum, and is left out).
     for (path, item) in doc["paths"].as_object().unwrap() {
-        let uri = path.replace("{serial}", &a.serial);
+        let uri = path
+            .replace("{serial}", &a.serial)
+            .replace("{id}", "1")
+            .replace("{attachment}", "1");
         for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
             if item.get(method.to_lowercase()).is_some() {
                 continue;
@@ -596,6 +614,529 @@ async fn the_document_matches_the_service() {
     // (a) and (c) by the independent validators.
     if python_validator().is_some() {
         run_python_checks(&doc_bytes, &rec.exchanges);
+    }
+}
+
+impl Recorder {
+    /// Sends an e-service request for the documented `template`.
+    async fn es(
+        &mut self,
+        template: &str,
+        method: &str,
+        uri: &str,
+        auth: Auth<'_>,
+        body: Payload,
+    ) -> Reply {
+        self.send(Some(template), es_request(method, uri, auth, None, body))
+            .await
+    }
+}
+
+/// The e-service's answers match the document (issue 4, point 9): one journey
+/// calls every e-service operation with real data — each answers 2xx at least
+/// once — and a few refusals; every answer is validated against its
+/// documented status, content type and schema. (R-ACCOUNT, R-CSR, R-STAGES,
+/// R-CONFORMITY, R-SYSSIG-APPLICANT, R-DELIVERY, R-REVOKE-HOW.)
+#[tokio::test]
+async fn the_eservice_answers_match_the_document() {
+    let (store, _guard) = carepki_store::testing::sqlite_store().await;
+    let w = es::world(store, "https://pki.example.fi").await;
+    let mut rec = Recorder {
+        app: w.app.clone(),
+        exchanges: Vec::new(),
+    };
+    let doc: Value =
+        serde_json::from_slice(&support::get(&w.app, "/api/v1/openapi.json").await.body).unwrap();
+
+    // Registration through the API after the demo identity provider's
+    // sign-in; without the registration cookie, refused.
+    let r = rec
+        .es(
+            "/api/v1/register",
+            "POST",
+            "/api/v1/register",
+            Auth::Anonymous,
+            Payload::Json(json!({"display_name": "X", "email": "x@example.fi", "language": "fi"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = es::demo_login(&w.app, "010180-9026", es::next_client()).await;
+    let reg = es::cookie_pair(&es::set_cookie(&r, "carepki_register").unwrap());
+    let form = support::send(
+        &w.app,
+        Request::get("/register")
+            .header(header::COOKIE, &reg)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let req = Request::post("/api/v1/register")
+        .header(header::COOKIE, &reg)
+        .header("x-csrf-token", form.headers["x-csrf-token"].clone())
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"display_name": "Alice Admin", "email": "alice@example.fi", "language": "sv"})
+                .to_string(),
+        ))
+        .unwrap();
+    let r = rec.send(Some("/api/v1/register"), req).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let alice = es::session_of(&w.app, &r).await;
+    let a = Auth::Session(&alice);
+
+    let r = rec
+        .es(
+            "/api/v1/me",
+            "GET",
+            "/api/v1/me",
+            Auth::Anonymous,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = rec
+        .es(
+            "/api/v1/accounts",
+            "POST",
+            "/api/v1/accounts",
+            a,
+            Payload::Json(json!({"org_oid": es::ORG_A})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = rec
+        .es(
+            "/api/v1/session/organisation",
+            "POST",
+            "/api/v1/session/organisation",
+            a,
+            Payload::Json(json!({"org_oid": es::ORG_A})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = rec
+        .es("/api/v1/me", "GET", "/api/v1/me", a, Payload::Empty)
+        .await;
+    assert_eq!(r.json()["acting_for"]["oid"], es::ORG_A);
+
+    // Applications: a server certificate's, with its CSR (PEM), attachment,
+    // timeline; a refusal with its problems.
+    let apps = "/api/v1/applications";
+    let new_app = |profile: &str| Payload::Json(json!({ "profile": profile }));
+    let r = rec.es(apps, "POST", apps, a, new_app("server")).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let app1 = r.json()["id"].as_i64().unwrap();
+    let csr_t = "/api/v1/applications/{id}/csr";
+    let r = rec
+        .es(
+            csr_t,
+            "POST",
+            &format!("/api/v1/applications/{app1}/csr?filename=evil.csr"),
+            a,
+            Payload::Raw("application/pkcs10", es::csr_der("www.evil.example")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["code"], "csr.profile");
+    let pem = es::csr_pem(&format!("www.{}", es::DOMAIN_A));
+    let r = rec
+        .es(
+            csr_t,
+            "POST",
+            &format!("/api/v1/applications/{app1}/csr?version=1&filename=www.csr"),
+            a,
+            Payload::Raw("application/x-pem-file", pem.into_bytes()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = rec
+        .es(
+            "/api/v1/applications/{id}",
+            "GET",
+            &format!("/api/v1/applications/{app1}"),
+            a,
+            Payload::Empty,
+        )
+        .await;
+    let view = r.json();
+    assert!(view["csr"]["subject"].is_string());
+    let att = view["attachments"][0]["id"].as_i64().unwrap();
+    let r = rec
+        .es(
+            "/api/v1/applications/{id}/attachments/{attachment}",
+            "GET",
+            &format!("/api/v1/applications/{app1}/attachments/{att}"),
+            a,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.content_type, "application/pkcs10");
+
+    // Invitations: one sent through the API; one taken up.
+    let r = rec
+        .es(
+            "/api/v1/invitations",
+            "POST",
+            "/api/v1/invitations",
+            a,
+            Payload::Json(json!({
+                "email": "vendor@it.example", "role": "technical-contact",
+                "application_id": app1, "language": "en",
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let admin = w.principal(alice.user_id, Some(es::ORG_A)).await;
+    let invited =
+        w.es.invite(&admin, "bob@example.fi", "org-user", None, "fi", now_unix())
+            .await
+            .unwrap();
+    let bob = es::sign_up(&w.app, "030390-9019", "Bob User").await;
+    let token = invited.link.rsplit('/').next().unwrap();
+    let r = rec
+        .es(
+            "/api/v1/invitations/accept",
+            "POST",
+            "/api/v1/invitations/accept",
+            Auth::Session(&bob),
+            Payload::Json(json!({ "token": token })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = rec
+        .es(
+            "/api/v1/invitations/accept",
+            "POST",
+            "/api/v1/invitations/accept",
+            Auth::Session(&bob),
+            Payload::Json(json!({ "token": token })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = rec
+        .es(
+            "/api/v1/account",
+            "GET",
+            "/api/v1/account",
+            a,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.json()["members"].as_array().unwrap().len(), 2);
+
+    // Submission, and the officer's queue and decisions.
+    let act = |id: i64, what: &str| format!("/api/v1/applications/{id}/{what}");
+    let t = |what: &str| format!("/api/v1/applications/{{id}}/{what}");
+    let r = rec
+        .es(
+            &t("submit"),
+            "POST",
+            &act(app1, "submit"),
+            a,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.json()["state"], "submitted");
+    let r = rec
+        .es(
+            &t("submit"),
+            "POST",
+            &act(app1, "submit"),
+            a,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = rec.es(apps, "GET", apps, a, Payload::Empty).await;
+    assert_eq!(r.json().as_array().unwrap().len(), 1);
+    let olli = es::sign_up(&w.app, "020270-903P", "Olli Officer").await;
+    w.store()
+        .grant_global_role(olli.user_id, "ca-officer", "test", now_unix())
+        .await
+        .unwrap();
+    let o = Auth::Session(&olli);
+    let r = rec
+        .es("/api/v1/queue", "GET", "/api/v1/queue", o, Payload::Empty)
+        .await;
+    assert_eq!(r.json()[0]["application"]["id"], app1);
+    let r = rec
+        .es(
+            &t("start-review"),
+            "POST",
+            &act(app1, "start-review"),
+            o,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.json()["state"], "in-review");
+    let r = rec
+        .es(
+            &t("approve"),
+            "POST",
+            &act(app1, "approve"),
+            o,
+            Payload::Json(json!({"version": r.json()["version"]})),
+        )
+        .await;
+    assert_eq!(r.json()["state"], "issued");
+    let serial = r.json()["facts"]["serial"].as_str().unwrap().to_owned();
+
+    // The certificate and its files.
+    let mine = "/api/v1/my-certificates";
+    let r = rec.es(mine, "GET", mine, a, Payload::Empty).await;
+    assert_eq!(r.json()[0]["serial"], serial.as_str());
+    for (suffix, media) in [
+        ("", "application/json"),
+        ("/der", "application/pkix-cert"),
+        ("/pem", "application/x-pem-file"),
+        ("/chain", "application/x-pem-file"),
+    ] {
+        let r = rec
+            .es(
+                &format!("{mine}/{{serial}}{suffix}"),
+                "GET",
+                &format!("{mine}/{serial}{suffix}"),
+                a,
+                Payload::Empty,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{suffix}");
+        assert_eq!(r.content_type, media, "{suffix}");
+    }
+
+    // A system signature draft: its ground, a certificate of conformity,
+    // withdrawn.
+    let r = rec
+        .es(apps, "POST", apps, a, new_app("system-signature"))
+        .await;
+    let app2 = r.json()["id"].as_i64().unwrap();
+    let r = rec
+        .es(
+            &t("syssig-basis"),
+            "POST",
+            &act(app2, "syssig-basis"),
+            a,
+            Payload::Json(json!({"basis": "administers-system"})),
+        )
+        .await;
+    assert_eq!(r.json()["facts"]["syssig_basis"], "administers-system");
+    let r = rec
+        .es(
+            &t("conformity"),
+            "POST",
+            &act(app2, "conformity?filename=c.pdf"),
+            a,
+            Payload::Raw("application/pdf", es::PDF.to_vec()),
+        )
+        .await;
+    assert_eq!(r.json()["facts"]["conformity_attached"], true);
+    let r = rec
+        .es(
+            &t("conformity"),
+            "POST",
+            &act(app2, "conformity"),
+            a,
+            Payload::Raw("application/pdf", b"GIF89a".to_vec()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = rec
+        .es(
+            &t("withdraw"),
+            "POST",
+            &act(app2, "withdraw"),
+            a,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.json()["state"], "withdrawn");
+
+    // Asked for more, sent back, rejected.
+    let r = rec.es(apps, "POST", apps, a, new_app("test-server")).await;
+    let app3 = r.json()["id"].as_i64().unwrap();
+    let csr = es::csr_der(&format!("test.{}", es::DOMAIN_A));
+    let r = rec
+        .es(
+            csr_t,
+            "POST",
+            &act(app3, "csr"),
+            a,
+            Payload::Raw("application/pkcs10", csr),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    rec.es(
+        &t("submit"),
+        "POST",
+        &act(app3, "submit"),
+        a,
+        Payload::Empty,
+    )
+    .await;
+    let r = rec
+        .es(
+            &t("request-more-info"),
+            "POST",
+            &act(app3, "request-more-info"),
+            o,
+            Payload::Json(json!({"message": "Kerro palvelimen käyttötarkoitus."})),
+        )
+        .await;
+    assert_eq!(r.json()["state"], "incomplete");
+    let r = rec
+        .es(
+            &t("provide-info"),
+            "POST",
+            &act(app3, "provide-info"),
+            a,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.json()["state"], "submitted");
+    let r = rec
+        .es(
+            &t("reject"),
+            "POST",
+            &act(app3, "reject"),
+            o,
+            Payload::Json(json!({"reason": "Palvelin ei ole Kanta-liittymässä."})),
+        )
+        .await;
+    assert_eq!(r.json()["state"], "rejected");
+
+    // Approved, but the CA refuses to issue while the register no longer
+    // lists the domain (R-ELIGIBLE); issued once it does again.
+    let r = rec.es(apps, "POST", apps, a, new_app("server")).await;
+    let app4 = r.json()["id"].as_i64().unwrap();
+    let csr = es::csr_der(&format!("api.{}", es::DOMAIN_A));
+    rec.es(
+        csr_t,
+        "POST",
+        &act(app4, "csr"),
+        a,
+        Payload::Raw("application/pkcs10", csr),
+    )
+    .await;
+    rec.es(
+        &t("submit"),
+        "POST",
+        &act(app4, "submit"),
+        a,
+        Payload::Empty,
+    )
+    .await;
+    rec.es(
+        &t("start-review"),
+        "POST",
+        &act(app4, "start-review"),
+        o,
+        Payload::Empty,
+    )
+    .await;
+    w.store()
+        .import_organisations(&[es::org_a(&["elsewhere.fi"])], "test", now_unix())
+        .await
+        .unwrap();
+    let r = rec
+        .es(
+            &t("approve"),
+            "POST",
+            &act(app4, "approve"),
+            o,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    w.store()
+        .import_organisations(&[es::org_a(&[es::DOMAIN_A])], "test", now_unix())
+        .await
+        .unwrap();
+    let r = rec
+        .es(&t("issue"), "POST", &act(app4, "issue"), o, Payload::Empty)
+        .await;
+    assert_eq!(r.json()["state"], "issued", "{}", r.text());
+
+    // Revocation.
+    let r = rec
+        .es(
+            "/api/v1/revocations",
+            "POST",
+            "/api/v1/revocations",
+            a,
+            Payload::Json(json!({"serial": serial, "reason": "keyCompromise", "confirm": true})),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "revoked");
+
+    // API tokens: made, listed, used, revoked.
+    let tokens = "/api/v1/api-tokens";
+    let r = rec
+        .es(
+            tokens,
+            "POST",
+            tokens,
+            a,
+            Payload::Json(json!({"name": "EHR", "days": 30})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let bearer = r.json()["token"].as_str().unwrap().to_owned();
+    let id = r.json()["api_token"]["id"].as_i64().unwrap();
+    rec.es(tokens, "GET", tokens, a, Payload::Empty).await;
+    let r = rec
+        .es(apps, "GET", apps, Auth::Bearer(&bearer), Payload::Empty)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = rec
+        .es(
+            "/api/v1/me",
+            "GET",
+            "/api/v1/me",
+            Auth::Bearer(&bearer),
+            Payload::Empty,
+        )
+        .await;
+    assert!(r.json()["user"].is_null());
+    let r = rec
+        .es(
+            "/api/v1/api-tokens/{id}",
+            "DELETE",
+            &format!("{tokens}/{id}"),
+            a,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.json()["revoked"], id);
+
+    // Every e-service operation answered 2xx at least once.
+    let served: BTreeSet<(String, String)> = rec
+        .exchanges
+        .iter()
+        .filter(|ex| (200..300).contains(&ex["status"].as_u64().unwrap()))
+        .map(|ex| {
+            (
+                ex["method"].as_str().unwrap().to_owned(),
+                ex["template"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let all: BTreeSet<(String, String)> = ESERVICE
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    assert_eq!(served, all, "operations not called with success");
+
+    for ex in &rec.exchanges {
+        if let Some(schema) = response_schema(&doc, ex) {
+            let at = format!("{} {}", ex["method"], ex["uri"]);
+            if schema.get("$ref").is_some() || schema.get("required").is_some() {
+                check_required(&doc, schema, &ex["body"], &at);
+            }
+        }
+    }
+    if python_validator().is_some() {
+        let bytes = serde_json::to_vec(&doc).unwrap();
+        run_python_checks(&bytes, &rec.exchanges);
     }
 }
 

@@ -213,6 +213,11 @@ impl EService {
         let application_id = match (role, application_id) {
             ("technical-contact", Some(id)) => {
                 let app = self.readable_application(p, id).await?;
+                // An officer or auditor reads every application; he invites
+                // only to his organisation's.
+                if app.org_oid != org.oid {
+                    return Err(EsError::not_found(&format!("application {id}")));
+                }
                 let state = app.state.as_str();
                 if !matches!(state, "draft" | "incomplete") {
                     return Err(EsError::new(

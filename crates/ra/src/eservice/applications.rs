@@ -164,6 +164,7 @@ impl EService {
 
     /// Queues a notification; a failure is logged, not returned: the change it
     /// reports is stored already.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn notify(
         &self,
         to: &Recipient,
@@ -581,6 +582,14 @@ impl EService {
         }
     }
 
+    /// For an officer's action on application `id`: not found unless the
+    /// principal may read it (another organisation's application answers as
+    /// one that does not exist), then refused unless he is a CA officer.
+    async fn require_officer_on(&self, p: &Principal, id: i64) -> EsResult<()> {
+        self.readable_application(p, id).await?;
+        Self::require_officer(p)
+    }
+
     /// Takes a submitted application into review.
     pub async fn start_review(
         &self,
@@ -589,7 +598,7 @@ impl EService {
         expected_version: Option<i64>,
         now: i64,
     ) -> EsResult<ApplicationRow> {
-        Self::require_officer(p)?;
+        self.require_officer_on(p, id).await?;
         Ok(self
             .act(
                 p,
@@ -613,7 +622,7 @@ impl EService {
         message: &str,
         now: i64,
     ) -> EsResult<ApplicationRow> {
-        Self::require_officer(p)?;
+        self.require_officer_on(p, id).await?;
         let action = Action::RequestMoreInfo {
             message: message.to_owned(),
         };
@@ -654,7 +663,7 @@ impl EService {
         reason: &str,
         now: i64,
     ) -> EsResult<ApplicationRow> {
-        Self::require_officer(p)?;
+        self.require_officer_on(p, id).await?;
         let action = Action::Reject {
             reason: reason.to_owned(),
         };
@@ -691,7 +700,7 @@ impl EService {
         expected_version: Option<i64>,
         now: i64,
     ) -> EsResult<ApplicationRow> {
-        Self::require_officer(p)?;
+        self.require_officer_on(p, id).await?;
         let (row, t) = self
             .act(
                 p,
@@ -715,8 +724,8 @@ impl EService {
     /// (R-DELIVERY). An approved application whose issuance failed (the CA
     /// said why) can be issued again with this call.
     pub async fn issue(&self, p: &Principal, id: i64, now: i64) -> EsResult<ApplicationRow> {
-        Self::require_officer(p)?;
         let row = self.readable_application(p, id).await?;
+        Self::require_officer(p)?;
         let facts = facts_of(&row)?;
         if facts.state.kind() != StateKind::Approved {
             return Err(EsError::new(

@@ -74,6 +74,15 @@ pub const REQUESTABLE_REASONS: [&str; 5] = [
     "unspecified",
 ];
 
+/// The refusal of a revocation request for a revoked certificate.
+fn already_revoked() -> EsError {
+    EsError::new(
+        ErrorKind::Conflict,
+        "certificate.already_revoked",
+        "this certificate is revoked already; revocation is final",
+    )
+}
+
 impl EService {
     /// Normalises a serial number as typed: hex digits, spaces and colons
     /// allowed, case ignored.
@@ -127,6 +136,25 @@ impl EService {
         Ok(cert)
     }
 
+    /// A certificate of the organisation `org_oid` that the principal may
+    /// see: what a revocation request may name (R-REVOKE-HOW). Officers and
+    /// auditors see every certificate, but request revocations only for the
+    /// organisation they act for; another organisation's certificate answers
+    /// as one that does not exist.
+    async fn own_certificate(
+        &self,
+        p: &Principal,
+        serial: &str,
+        org_oid: &str,
+    ) -> EsResult<CertificateRow> {
+        let cert = self.readable_certificate(p, serial).await?;
+        if cert.org_oid.as_deref() == Some(org_oid) {
+            Ok(cert)
+        } else {
+            Err(EsError::not_found(&format!("certificate {}", cert.serial)))
+        }
+    }
+
     /// The organisation's certificates, newest first.
     pub async fn certificates(&self, p: &Principal) -> EsResult<Vec<CertificateView>> {
         let org = p.require_org(&[Role::OrgAdmin, Role::OrgUser])?;
@@ -137,7 +165,7 @@ impl EService {
                 ..CertFilter::default()
             })
             .await?;
-        certs.sort_by(|a, b| b.not_before.cmp(&a.not_before));
+        certs.sort_by_key(|c| std::cmp::Reverse(c.not_before));
         Ok(certs.iter().map(CertificateView::from).collect())
     }
 
@@ -177,14 +205,10 @@ impl EService {
         p: &Principal,
         serial: &str,
     ) -> EsResult<CertificateView> {
-        p.require_org(&[Role::OrgAdmin, Role::OrgUser])?;
-        let cert = self.readable_certificate(p, serial).await?;
+        let org = p.require_org(&[Role::OrgAdmin, Role::OrgUser])?;
+        let cert = self.own_certificate(p, serial, &org.oid).await?;
         if cert.status == "revoked" {
-            return Err(EsError::new(
-                ErrorKind::Conflict,
-                "certificate.already_revoked",
-                "this certificate is revoked already; revocation is final",
-            ));
+            return Err(already_revoked());
         }
         Ok(CertificateView::from(&cert))
     }
@@ -202,7 +226,10 @@ impl EService {
         now: i64,
     ) -> EsResult<CertificateView> {
         let org = p.require_org(&[Role::OrgAdmin, Role::OrgUser])?.clone();
-        let cert = self.readable_certificate(p, serial).await?;
+        let cert = self.own_certificate(p, serial, &org.oid).await?;
+        if cert.status == "revoked" {
+            return Err(already_revoked());
+        }
         if !REQUESTABLE_REASONS.contains(&reason) {
             return Err(EsError::invalid(
                 "revocation.reason",

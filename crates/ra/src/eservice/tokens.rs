@@ -123,7 +123,8 @@ impl EService {
             Ok(_) => Ok(()),
             Err(e) => {
                 let e = EsError::from(e);
-                if e.kind == ErrorKind::Invalid {
+                // The store answers a conflict for a token revoked already.
+                if e.kind == ErrorKind::Conflict {
                     Err(EsError::new(
                         ErrorKind::Conflict,
                         "api_token.revoked",

@@ -13,14 +13,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use carepki_ra::eservice::{EService, ErrorKind, EsError, Principal};
 use carepki_store::SessionRow;
 use serde_json::json;
 
 use crate::oidc::OidcClient;
-use crate::problem::{PROBLEM_JSON, TYPE_PREFIX};
+use crate::problem::{PROBLEM_JSON, ProblemKind};
 use session::{Keys, RateLimiter, SESSION_COOKIE, cookie, session_hash};
 
 /// How users sign in.
@@ -182,30 +182,33 @@ pub(crate) fn client_ip(info: Option<&ConnectInfo<SocketAddr>>) -> String {
     info.map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
 }
 
-/// The problem type slug of an e-service error kind.
-pub(crate) fn problem_slug(kind: ErrorKind) -> &'static str {
+/// The problem type of an e-service error kind.
+pub(crate) fn problem_kind(kind: ErrorKind) -> ProblemKind {
     match kind {
-        ErrorKind::NotFound => "not-found",
-        ErrorKind::Forbidden => "forbidden",
-        ErrorKind::Invalid => "invalid-input",
-        ErrorKind::Conflict => "conflict",
-        ErrorKind::TooLarge => "body-too-large",
-        ErrorKind::UnsupportedType => "unsupported-media-type",
-        ErrorKind::Unavailable => "unavailable",
+        ErrorKind::NotFound => ProblemKind::NotFound,
+        ErrorKind::Forbidden => ProblemKind::Forbidden,
+        ErrorKind::Invalid => ProblemKind::InvalidInput,
+        ErrorKind::Conflict => ProblemKind::Conflict,
+        ErrorKind::TooLarge => ProblemKind::BodyTooLarge,
+        ErrorKind::UnsupportedType => ProblemKind::UnsupportedMediaType,
+        ErrorKind::Unavailable => ProblemKind::Unavailable,
     }
 }
 
 /// An e-service error as an RFC 9457 problem document, with the stable
 /// `code` and the list of `problems`.
 pub(crate) fn problem_response(e: &EsError, instance: &str) -> Response {
-    let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    problem_with_status(e, instance, status, problem_slug(e.kind))
+    problem_of_kind(e, instance, problem_kind(e.kind))
 }
 
-fn problem_with_status(e: &EsError, instance: &str, status: StatusCode, slug: &str) -> Response {
+/// The problem document of `e` as a problem of `kind`: its type, title and
+/// status are the kind's (the same for every occurrence), `detail`, `code`
+/// and `problems` are `e`'s.
+fn problem_of_kind(e: &EsError, instance: &str, kind: ProblemKind) -> Response {
+    let status = kind.status();
     let body = json!({
-        "type": format!("{TYPE_PREFIX}{slug}"),
-        "title": status.canonical_reason().unwrap_or("Error"),
+        "type": kind.type_uri(),
+        "title": kind.title(),
         "status": status.as_u16(),
         "detail": e.detail,
         "instance": instance,
@@ -213,8 +216,10 @@ fn problem_with_status(e: &EsError, instance: &str, status: StatusCode, slug: &s
         "problems": e.problems,
     });
     let mut resp = (status, body.to_string()).into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    h.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("en"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
 
@@ -225,7 +230,7 @@ pub(crate) fn unauthorized(instance: &str) -> Response {
         "unauthenticated",
         "sign in, or send an API token as `Authorization: Bearer <token>`",
     );
-    let mut resp = problem_with_status(&e, instance, StatusCode::UNAUTHORIZED, "unauthenticated");
+    let mut resp = problem_of_kind(&e, instance, ProblemKind::Unauthenticated);
     resp.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"carepki\""),
@@ -240,9 +245,33 @@ pub(crate) fn too_many(instance: &str, retry_after: i64) -> Response {
         "rate_limited",
         format!("too many attempts: try again in {retry_after} seconds"),
     );
-    let mut resp = problem_with_status(&e, instance, StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    let mut resp = problem_of_kind(&e, instance, ProblemKind::RateLimited);
     if let Ok(v) = HeaderValue::from_str(&retry_after.max(1).to_string()) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kind of e-service error is answered with the problem type whose
+    /// status is the kind's.
+    #[test]
+    fn error_kinds_have_their_problem_types() {
+        for kind in [
+            ErrorKind::NotFound,
+            ErrorKind::Forbidden,
+            ErrorKind::Invalid,
+            ErrorKind::Conflict,
+            ErrorKind::TooLarge,
+            ErrorKind::UnsupportedType,
+            ErrorKind::Unavailable,
+        ] {
+            let problem = problem_kind(kind);
+            assert_eq!(problem.status().as_u16(), kind.status(), "{kind:?}");
+            assert!(ProblemKind::ALL.contains(&problem), "{kind:?}");
+        }
+    }
 }

@@ -8,6 +8,8 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
+pub mod eservice;
+
 /// The prefix of CarePKI's problem types.
 pub const TYPE_PREFIX: &str = "tag:carepki.github.io,2026:problems/";
 
@@ -81,4 +83,50 @@ pub async fn send(app: &axum::Router, req: Request<Body>) -> Reply {
 /// GET `uri`.
 pub async fn get(app: &axum::Router, uri: &str) -> Reply {
     send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+/// HTTP methods, lower case, as OpenAPI names them.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "patch", "head", "options", "trace",
+];
+
+/// The (method, path) pairs that `.route("…", get(…).post(…))` calls register
+/// in `src`; a route whose path is not a string literal fails the test.
+pub fn routes_in_source(file: &str, src: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (at, _) in src.match_indices(".route(") {
+        let rest = src[at + ".route(".len()..].trim_start();
+        let Some(rest) = rest.strip_prefix('"') else {
+            panic!(
+                "{file}: a route whose path is not a literal: {}",
+                &rest[..rest.len().min(60)]
+            );
+        };
+        let end = rest.find('"').unwrap();
+        let path = &rest[..end];
+        let after = &rest[end + 1..];
+        let mut depth = 1;
+        let close = after
+            .char_indices()
+            .find(|(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .unwrap();
+        let router = &after[..close];
+        for method in METHODS {
+            for (p, _) in router.match_indices(&format!("{method}(")) {
+                let before = router[..p].chars().next_back();
+                if before.is_none_or(|c| !(c.is_alphanumeric() || c == '_')) {
+                    out.push((method.to_uppercase(), path.to_owned()));
+                }
+            }
+        }
+    }
+    out
 }
