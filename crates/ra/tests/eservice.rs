@@ -515,6 +515,55 @@ async fn technical_contact_attaches_the_csr_and_nothing_else() {
             .await
             .unwrap_err();
     assert_eq!(e.code, "organisation.not_registered");
+
+    // Invited to an application that is then submitted: taking the
+    // invitation up is refused and uses nothing up (no half-stored state).
+    let app3 = w.es.create_application(&alice, "server", t0).await.unwrap();
+    let invited =
+        w.es.invite(
+            &alice,
+            "late-vendor@it.example",
+            "technical-contact",
+            Some(app3.id),
+            "fi",
+            t0,
+        )
+        .await
+        .unwrap();
+    w.es.attach_csr(
+        &alice,
+        app3.id,
+        None,
+        "c.csr",
+        &csr("c.jarvilaakso-hva.fi"),
+        t0,
+    )
+    .await
+    .unwrap();
+    w.es.submit(&alice, app3.id, None, t0).await.unwrap();
+    let token = invited.link.rsplit('/').next().unwrap().to_owned();
+    let e =
+        w.es.accept_invitation(&late, &token, t0 + 5)
+            .await
+            .unwrap_err();
+    assert_eq!(
+        (e.kind, e.code),
+        (ErrorKind::Conflict, "invitation.application_closed")
+    );
+    let row = store(&w)
+        .invitation(invited.invitation.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.used_at, None, "not used up");
+    let late_id = late.user.as_ref().unwrap().id;
+    assert!(
+        store(&w)
+            .memberships_of_user(late_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

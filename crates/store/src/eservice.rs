@@ -1406,6 +1406,19 @@ impl Store {
         }
     }
 
+    /// The invitation whose token has this [`token_hash`], used or not (to
+    /// check it before redeeming it).
+    pub async fn invitation_by_token(&self, token_hash: &str) -> Result<Option<InvitationRow>> {
+        let hash = hash_hex("token_hash", token_hash)?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {INVITATION_COLUMNS} FROM invitations WHERE token_hash = $1"
+        )))
+        .bind(hash)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        row.as_ref().map(invitation_from_row).transpose()
+    }
+
     /// The invitation with this id.
     pub async fn invitation(&self, id: i64) -> Result<Option<InvitationRow>> {
         let row = sqlx::query(AssertSqlSafe(format!(

@@ -317,6 +317,28 @@ impl EService {
         if token.is_empty() || token.len() > 200 {
             return Err(EsError::not_found("the invitation"));
         }
+        // A technical contact's invitation is worth taking up only while his
+        // application is open for the CSR: check that before it is used up.
+        if let Some(pending) = self.store().invitation_by_token(&token_hash(token)).await?
+            && pending.used_at.is_none()
+            && pending.expires_at > now
+            && let Some(app_id) = pending.application_id
+        {
+            let open = self
+                .store()
+                .application(app_id)
+                .await?
+                .is_some_and(|a| matches!(a.state.as_str(), "draft" | "incomplete"));
+            if !open {
+                return Err(EsError::new(
+                    ErrorKind::Conflict,
+                    "invitation.application_closed",
+                    "the application you are invited to is no longer open for a CSR (it \
+                     was submitted, decided or withdrawn); the invitation was not used: \
+                     ask the applicant for a new one if the CA asks for a new CSR",
+                ));
+            }
+        }
         let invitation = match self
             .store()
             .redeem_invitation(&token_hash(token), user.id, now)
