@@ -281,9 +281,18 @@ async fn accept(State(web): State<EsWeb>, headers: HeaderMap, uri: Uri, bytes: B
     let c = authed!(web, headers, uri, true);
     let r = async {
         let b: TokenBody = body(&bytes)?;
-        web.es
+        let invitation = web
+            .es
             .accept_invitation(&c.principal, &b.token, now())
-            .await
+            .await?;
+        // He now acts for the organisation that invited him.
+        if let Some(s) = &c.session_token {
+            web.es
+                .store()
+                .set_session_org(&super::session::session_hash(s), Some(&invitation.org_oid))
+                .await?;
+        }
+        Ok(invitation)
     }
     .await;
     answer(&uri, StatusCode::OK, r)
