@@ -29,6 +29,7 @@
 mod catalog;
 mod error;
 mod format;
+mod inventory;
 mod lang;
 
 pub use catalog::{Catalog, MISSING_MARK};
@@ -38,4 +39,5 @@ pub use format::{
     format_date, format_date_long, format_datetime, format_datetime_long, format_decimal,
     format_number, parse_rfc3339,
 };
+pub use inventory::{Inventory, inventory};
 pub use lang::Lang;

@@ -29,44 +29,6 @@ const ORG: &str = "Helsingin VI apteekki";
 // The message files
 // ---------------------------------------------------------------------------------
 
-fn pattern_vars(pattern: &ast::Pattern<&str>, out: &mut BTreeSet<String>) {
-    for element in &pattern.elements {
-        if let ast::PatternElement::Placeable { expression } = element {
-            expression_vars(expression, out);
-        }
-    }
-}
-
-fn expression_vars(expression: &ast::Expression<&str>, out: &mut BTreeSet<String>) {
-    match expression {
-        ast::Expression::Inline(inline) => inline_vars(inline, out),
-        ast::Expression::Select { selector, variants } => {
-            inline_vars(selector, out);
-            for v in variants {
-                pattern_vars(&v.value, out);
-            }
-        }
-    }
-}
-
-fn inline_vars(inline: &ast::InlineExpression<&str>, out: &mut BTreeSet<String>) {
-    match inline {
-        ast::InlineExpression::VariableReference { id } => {
-            out.insert(id.name.to_owned());
-        }
-        ast::InlineExpression::Placeable { expression } => expression_vars(expression, out),
-        ast::InlineExpression::FunctionReference { arguments, .. } => {
-            for a in &arguments.positional {
-                inline_vars(a, out);
-            }
-            for a in &arguments.named {
-                inline_vars(&a.value, out);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// A language's messages (`id` or `id.attribute` → its variables), from the
 /// files on disk.
 fn read_messages(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
@@ -80,30 +42,7 @@ fn read_messages(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
     files.sort();
     assert_eq!(files, ["mail.ftl"], "{lang}: one file, mail.ftl");
     let text = std::fs::read_to_string(dir.join("mail.ftl")).unwrap();
-    let resource = fluent_syntax::parser::parse(text.as_str())
-        .unwrap_or_else(|(_, errors)| panic!("{lang}/mail.ftl: {errors:?}"));
-    let mut messages = BTreeMap::new();
-    for entry in &resource.body {
-        match entry {
-            ast::Entry::Message(m) => {
-                let mut vars = BTreeSet::new();
-                if let Some(value) = &m.value {
-                    pattern_vars(value, &mut vars);
-                }
-                let previous = messages.insert(m.id.name.to_owned(), vars);
-                assert!(previous.is_none(), "{lang}: {} twice", m.id.name);
-                for attr in &m.attributes {
-                    let mut vars = BTreeSet::new();
-                    pattern_vars(&attr.value, &mut vars);
-                    messages.insert(format!("{}.{}", m.id.name, attr.id.name), vars);
-                }
-            }
-            ast::Entry::Term(t) => panic!("{lang}: term -{} (use messages)", t.id.name),
-            ast::Entry::Junk { content } => panic!("{lang}: cannot parse {content:?}"),
-            _ => {}
-        }
-    }
-    messages
+    carepki_i18n::inventory(&text).unwrap_or_else(|e| panic!("{lang}/mail.ftl: {e}"))
 }
 
 #[test]

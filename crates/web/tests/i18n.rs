@@ -17,7 +17,6 @@ use carepki_store::{OrganisationRow, Store};
 use carepki_web::i18n::{self, Lang, MISSING_MARK};
 use carepki_x509::RevocationReason;
 use fluent_bundle::FluentArgs;
-use fluent_syntax::ast;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -29,45 +28,6 @@ use common::issue_for as issue;
 // ---------------------------------------------------------------------------------
 // The message files
 // ---------------------------------------------------------------------------------
-
-/// Every variable a pattern refers to, however deeply.
-fn pattern_vars(pattern: &ast::Pattern<&str>, out: &mut BTreeSet<String>) {
-    for element in &pattern.elements {
-        if let ast::PatternElement::Placeable { expression } = element {
-            expression_vars(expression, out);
-        }
-    }
-}
-
-fn expression_vars(expression: &ast::Expression<&str>, out: &mut BTreeSet<String>) {
-    match expression {
-        ast::Expression::Inline(inline) => inline_vars(inline, out),
-        ast::Expression::Select { selector, variants } => {
-            inline_vars(selector, out);
-            for v in variants {
-                pattern_vars(&v.value, out);
-            }
-        }
-    }
-}
-
-fn inline_vars(inline: &ast::InlineExpression<&str>, out: &mut BTreeSet<String>) {
-    match inline {
-        ast::InlineExpression::VariableReference { id } => {
-            out.insert(id.name.to_owned());
-        }
-        ast::InlineExpression::Placeable { expression } => expression_vars(expression, out),
-        ast::InlineExpression::FunctionReference { arguments, .. } => {
-            for a in &arguments.positional {
-                inline_vars(a, out);
-            }
-            for a in &arguments.named {
-                inline_vars(&a.value, out);
-            }
-        }
-        _ => {}
-    }
-}
 
 /// One language's messages: `id` or `id.attribute` → its variables.
 type Messages = BTreeMap<String, BTreeSet<String>>;
@@ -86,27 +46,13 @@ fn read_messages(lang: &str) -> (Messages, BTreeSet<String>) {
         }
         files.insert(path.file_name().unwrap().to_string_lossy().into_owned());
         let text = std::fs::read_to_string(&path).unwrap();
-        let resource = fluent_syntax::parser::parse(text.as_str())
-            .unwrap_or_else(|(_, errors)| panic!("{}: {errors:?}", path.display()));
-        for entry in &resource.body {
-            match entry {
-                ast::Entry::Message(m) => {
-                    let mut vars = BTreeSet::new();
-                    if let Some(value) = &m.value {
-                        pattern_vars(value, &mut vars);
-                    }
-                    let previous = messages.insert(m.id.name.to_owned(), vars);
-                    assert!(previous.is_none(), "{lang}: {} twice", m.id.name);
-                    for attr in &m.attributes {
-                        let mut vars = BTreeSet::new();
-                        pattern_vars(&attr.value, &mut vars);
-                        messages.insert(format!("{}.{}", m.id.name, attr.id.name), vars);
-                    }
-                }
-                ast::Entry::Term(t) => panic!("{lang}: term -{} (use messages)", t.id.name),
-                ast::Entry::Junk { content } => panic!("{lang}: cannot parse {content:?}"),
-                _ => {}
-            }
+        let inventory =
+            carepki_i18n::inventory(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for (id, vars) in inventory {
+            assert!(
+                messages.insert(id.clone(), vars).is_none(),
+                "{lang}: {id} twice"
+            );
         }
     }
     (messages, files)
