@@ -14,8 +14,8 @@
 //!
 //! Templates take their text through `t("message-id", name=value, …)` and format
 //! with the filters `datetime` (Unix seconds or RFC 3339 → Helsinki time in the
-//! local format, [`format_datetime`]), `number` ([`format_number`]) and `reason`
-//! (a revocation reason's name); see `register`.
+//! local format, [`format_datetime`]), `date` ([`format_date`]), `number`
+//! ([`format_number`]) and `reason` (a revocation reason's name); see `register`.
 
 use std::sync::LazyLock;
 
@@ -28,6 +28,7 @@ use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
 
 use crate::AppState;
+use crate::eservice::EsWeb;
 
 pub use carepki_i18n::{
     Lang, MISSING_MARK, format_date, format_datetime, format_decimal, format_number, parse_rfc3339,
@@ -47,6 +48,11 @@ pub const FILES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::Fi,
+        "eservice.ftl",
+        include_str!("../locales/fi/eservice.ftl"),
+    ),
+    (
+        Lang::Fi,
         "search.ftl",
         include_str!("../locales/fi/search.ftl"),
     ),
@@ -62,6 +68,11 @@ pub const FILES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::Sv,
+        "eservice.ftl",
+        include_str!("../locales/sv/eservice.ftl"),
+    ),
+    (
+        Lang::Sv,
         "search.ftl",
         include_str!("../locales/sv/search.ftl"),
     ),
@@ -74,6 +85,11 @@ pub const FILES: &[(Lang, &str, &str)] = &[
         Lang::En,
         "common.ftl",
         include_str!("../locales/en/common.ftl"),
+    ),
+    (
+        Lang::En,
+        "eservice.ftl",
+        include_str!("../locales/en/eservice.ftl"),
     ),
     (
         Lang::En,
@@ -251,6 +267,25 @@ impl PageLang {
     }
 }
 
+impl PageLang {
+    /// The language of a request with these parts; `secure` marks the cookie
+    /// `Secure` (the service is reached over https).
+    pub(crate) fn from_parts(parts: &Parts, secure: bool) -> Self {
+        let query_lang = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|q| q.0.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v));
+        let n = negotiate(query_lang.as_deref(), &parts.headers);
+        let set_cookie = n
+            .explicit
+            .then(|| HeaderValue::from_str(&lang_cookie(n.lang, secure)).ok())
+            .flatten();
+        PageLang {
+            lang: n.lang,
+            set_cookie,
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for PageLang {
     type Rejection = std::convert::Infallible;
 
@@ -258,24 +293,23 @@ impl FromRequestParts<AppState> for PageLang {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let query_lang = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
-            .ok()
-            .and_then(|q| q.0.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v));
-        let n = negotiate(query_lang.as_deref(), &parts.headers);
         let secure = state
             .authority
             .ceremony()
             .base_url
             .to_ascii_lowercase()
             .starts_with("https://");
-        let set_cookie = n
-            .explicit
-            .then(|| HeaderValue::from_str(&lang_cookie(n.lang, secure)).ok())
-            .flatten();
-        Ok(PageLang {
-            lang: n.lang,
-            set_cookie,
-        })
+        Ok(PageLang::from_parts(parts, secure))
+    }
+}
+
+/// The e-service's pages: the cookie is `Secure` when its public address is
+/// https.
+impl FromRequestParts<EsWeb> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &EsWeb) -> Result<Self, Self::Rejection> {
+        Ok(PageLang::from_parts(parts, state.secure_cookies))
     }
 }
 
@@ -330,6 +364,20 @@ fn datetime_filter(state: &State<'_, '_>, value: Value) -> Result<Value, Error> 
     }
 }
 
+/// `|date`: the Helsinki date of Unix seconds, the local way; none stays none.
+fn date_filter(state: &State<'_, '_>, value: Value) -> Result<Value, Error> {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => Ok(Value::from(())),
+        _ => match value.as_i64() {
+            Some(unix) => Ok(Value::from(format_date(state_lang(state), unix))),
+            None => Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("date: {value} is not Unix seconds"),
+            )),
+        },
+    }
+}
+
 /// `|number`: a number the local way.
 fn number_filter(state: &State<'_, '_>, value: Value) -> Result<String, Error> {
     let n = f64::try_from(value.clone()).map_err(|_| {
@@ -348,11 +396,12 @@ fn reason_filter(state: &State<'_, '_>, value: Value) -> String {
     message(state_lang(state), &format!("reason-{raw}"), None).unwrap_or(raw)
 }
 
-/// Adds `t` and the filters `datetime`, `number` and `reason` to `env`; the
+/// Adds `t` and the filters `datetime`, `date`, `number` and `reason` to `env`; the
 /// template's `lang` variable picks the language.
 pub(crate) fn register(env: &mut Environment<'_>) {
     env.add_function("t", t_function);
     env.add_filter("datetime", datetime_filter);
+    env.add_filter("date", date_filter);
     env.add_filter("number", number_filter);
     env.add_filter("reason", reason_filter);
 }

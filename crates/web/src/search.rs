@@ -348,7 +348,7 @@ fn environment() -> &'static Environment<'static> {
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         i18n::register(&mut env);
-        for (name, source) in TEMPLATES {
+        for (name, source) in TEMPLATES.iter().copied() {
             if let Err(e) = env.add_template(name, source) {
                 // The templates are compiled in; a test renders each of them.
                 tracing::error!(template = name, error = %e, "template does not compile");
@@ -358,13 +358,53 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-/// The page templates, compiled in.
-const TEMPLATES: [(&str, &str); 3] = [
+/// The page templates, compiled in: the public pages, and the e-service's
+/// (`es_*.html`, `crate::eservice`).
+const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("search.html", include_str!("../templates/search.html")),
     (
         "testservice.html",
         include_str!("../templates/testservice.html"),
+    ),
+    ("es_home.html", include_str!("../templates/es_home.html")),
+    (
+        "es_register.html",
+        include_str!("../templates/es_register.html"),
+    ),
+    (
+        "es_demo_login.html",
+        include_str!("../templates/es_demo_login.html"),
+    ),
+    ("es_error.html", include_str!("../templates/es_error.html")),
+    (
+        "es_account.html",
+        include_str!("../templates/es_account.html"),
+    ),
+    (
+        "es_invitation.html",
+        include_str!("../templates/es_invitation.html"),
+    ),
+    (
+        "es_applications.html",
+        include_str!("../templates/es_applications.html"),
+    ),
+    (
+        "es_application.html",
+        include_str!("../templates/es_application.html"),
+    ),
+    ("es_queue.html", include_str!("../templates/es_queue.html")),
+    (
+        "es_certificates.html",
+        include_str!("../templates/es_certificates.html"),
+    ),
+    (
+        "es_certificate.html",
+        include_str!("../templates/es_certificate.html"),
+    ),
+    (
+        "es_revoke.html",
+        include_str!("../templates/es_revoke.html"),
     ),
 ];
 
@@ -671,7 +711,7 @@ mod tests {
     #[test]
     fn templates_compile() {
         let env = environment();
-        for (name, _) in TEMPLATES {
+        for (name, _) in TEMPLATES.iter().copied() {
             assert!(env.get_template(name).is_ok(), "{name}");
         }
         assert_eq!(

@@ -164,6 +164,7 @@ impl EService {
 
     /// Queues a notification; a failure is logged, not returned: the change it
     /// reports is stored already.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn notify(
         &self,
         to: &Recipient,

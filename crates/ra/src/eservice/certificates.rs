@@ -137,7 +137,7 @@ impl EService {
                 ..CertFilter::default()
             })
             .await?;
-        certs.sort_by(|a, b| b.not_before.cmp(&a.not_before));
+        certs.sort_by_key(|c| std::cmp::Reverse(c.not_before));
         Ok(certs.iter().map(CertificateView::from).collect())
     }
 
@@ -203,6 +203,13 @@ impl EService {
     ) -> EsResult<CertificateView> {
         let org = p.require_org(&[Role::OrgAdmin, Role::OrgUser])?.clone();
         let cert = self.readable_certificate(p, serial).await?;
+        if cert.status == "revoked" {
+            return Err(EsError::new(
+                ErrorKind::Conflict,
+                "certificate.already_revoked",
+                "this certificate is revoked already; revocation is final",
+            ));
+        }
         if !REQUESTABLE_REASONS.contains(&reason) {
             return Err(EsError::invalid(
                 "revocation.reason",

@@ -7,8 +7,9 @@
 //! login (a replayed or forged state finds nothing), lets the OIDC client
 //! exchange the code and verify the ID token, and hands the identity claim to
 //! the e-service, which keeps only its HMAC. A known user gets a session; a
-//! new one registers first (`POST /api/v1/register`, under a signed,
-//! short-lived cookie that carries only the HMAC).
+//! new one registers first (the page `/register`, or `POST /api/v1/register`,
+//! under a signed, short-lived cookie that carries only the HMAC), and then
+//! goes where he was going (`return_to`, e.g. an invitation).
 //!
 //! With the demo identity provider (embedded demo only), `GET /demo-login`
 //! shows a form, clearly marked as a demo, where any name and identity code
@@ -21,18 +22,20 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use carepki_ra::eservice::{EsError, SignIn};
+use carepki_ra::eservice::{ErrorKind, EsError, SignIn};
 use carepki_store::{NewOidcLogin, NewSession};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::pages::Page;
 use super::session::{
     self, IDLE_MINUTES, REGISTER_COOKIE, SESSION_COOKIE, SESSION_HOURS, cookie, set_cookie,
     state_hash,
 };
 use super::{EsWeb, SignInMethod, client_ip, problem_response, too_many};
+use crate::i18n::PageLang;
 
 /// Sign-in attempts per client address per minute.
 pub(crate) const SIGN_INS_PER_MINUTE: u32 = 20;
@@ -129,6 +132,7 @@ struct CallbackQuery {
 
 async fn callback(
     State(web): State<EsWeb>,
+    lang: PageLang,
     info: Option<Extension<ConnectInfo<SocketAddr>>>,
     Query(q): Query<CallbackQuery>,
     uri: Uri,
@@ -145,20 +149,29 @@ async fn callback(
     }
     let SignInMethod::Oidc(client) = &web.sign_in else {
         return refused(
+            &web,
+            &lang,
             StatusCode::NOT_FOUND,
+            "sign_in.not_configured",
             "OpenID Connect sign-in is not configured here.",
         );
     };
     if let Some(err) = &q.error {
         tracing::info!(error = %err, description = ?q.error_description, "sign-in refused by the provider");
         return refused(
+            &web,
+            &lang,
             StatusCode::UNAUTHORIZED,
+            "sign_in.provider_error",
             "The identification service did not identify you (it answered with an error). Sign in again.",
         );
     }
     let (Some(code), Some(state)) = (q.code.as_deref(), q.state.as_deref()) else {
         return refused(
+            &web,
+            &lang,
             StatusCode::BAD_REQUEST,
+            "sign_in.incomplete",
             "The sign-in answer is incomplete. Sign in again.",
         );
     };
@@ -171,7 +184,10 @@ async fn callback(
         Ok(Some(p)) => p,
         Ok(None) => {
             return refused(
+                &web,
+                &lang,
                 StatusCode::BAD_REQUEST,
+                "sign_in.expired",
                 "This sign-in has expired or was used already. Sign in again.",
             );
         }
@@ -187,29 +203,47 @@ async fn callback(
         Err(e) => {
             tracing::warn!(error = %e, "sign-in failed");
             return refused(
+                &web,
+                &lang,
                 StatusCode::UNAUTHORIZED,
+                "sign_in.unverified",
                 "The identification could not be verified. Sign in again.",
             );
         }
     };
-    finish_sign_in(&web, &identity.subject, &pending.return_to, now).await
+    finish_sign_in(&web, &lang, &identity.subject, &pending.return_to, now).await
 }
 
 /// After a verified identification: a session for a known user, or the
 /// registration step for a new one.
-async fn finish_sign_in(web: &EsWeb, identity: &str, return_to: &str, now: i64) -> Response {
+async fn finish_sign_in(
+    web: &EsWeb,
+    lang: &PageLang,
+    identity: &str,
+    return_to: &str,
+    now: i64,
+) -> Response {
     match web.es.sign_in(identity, now).await {
         Ok(SignIn::Known(user)) => start_session(web, user.id, return_to, now).await,
         Ok(SignIn::New { subject_hash }) => {
             let value = web.keys.sign_register(&subject_hash, now + REGISTER_TTL);
-            let mut resp = Redirect::to("/register").into_response();
+            // The page he was going to (an invitation, say) comes after the
+            // registration.
+            let to = match safe_return(Some(return_to)).as_str() {
+                "/" => "/register".to_owned(),
+                other => format!(
+                    "/register?return_to={}",
+                    crate::search::encode_query_value(other)
+                ),
+            };
+            let mut resp = Redirect::to(&to).into_response();
             set(
                 &mut resp,
                 &set_cookie(REGISTER_COOKIE, &value, REGISTER_TTL, web.secure_cookies),
             );
             resp
         }
-        Err(e) => problem_response(&e, "/login"),
+        Err(e) => super::pages::error_page(web, lang, None, &e, "/login"),
     }
 }
 
@@ -272,15 +306,24 @@ struct RegisterBody {
 /// Registers the person of a first sign-in and signs him in. The body is
 /// JSON or a form; the registration cookie proves the identification, and
 /// its CSRF token (from `GET /register`) must come along as `X-CSRF-Token`
-/// or the form field `csrf`.
+/// or the form field `csrf`. A form gets pages (the registration page again
+/// with the refusal, translated); JSON gets problem documents.
 async fn register(
     State(web): State<EsWeb>,
+    lang: PageLang,
     headers: HeaderMap,
     uri: Uri,
     bytes: Bytes,
 ) -> Response {
     let now = now();
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let Some(reg) = cookie(&headers, REGISTER_COOKIE).map(str::to_owned) else {
+        if form {
+            return Redirect::to("/login").into_response();
+        }
         return problem_response(
             &EsError::forbidden(
                 "register.no_identification",
@@ -290,21 +333,20 @@ async fn register(
         );
     };
     let Some(subject_hash) = web.keys.open_register(&reg, now) else {
-        return problem_response(
-            &EsError::forbidden(
-                "register.expired",
-                "the identification has expired; identify yourself again: GET /login",
-            ),
-            uri.path(),
+        let e = EsError::forbidden(
+            "register.expired",
+            "the identification has expired; identify yourself again: GET /login",
         );
+        if form {
+            return super::pages::error_page(&web, &lang, None, &e, "/login");
+        }
+        return problem_response(&e, uri.path());
     };
-    let form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let mut return_to = "/".to_owned();
     let (b, csrf): (RegisterBody, Option<String>) = if form {
         let pairs: Vec<(String, String)> = serde_urlencoded_pairs(&bytes);
         let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        return_to = safe_return(get("return_to").as_deref());
         (
             RegisterBody {
                 display_name: get("display_name").unwrap_or_default(),
@@ -334,13 +376,14 @@ async fn register(
         }
     };
     if !csrf.is_some_and(|c| web.keys.csrf_ok(&reg, &c)) {
-        return problem_response(
-            &EsError::forbidden(
-                "csrf",
-                "the form is stale or forged: open the registration page again",
-            ),
-            uri.path(),
+        let e = EsError::forbidden(
+            "csrf",
+            "the form is stale or forged: open the registration page again",
         );
+        if form {
+            return super::pages::error_page(&web, &lang, None, &e, "/register");
+        }
+        return problem_response(&e, uri.path());
     }
     match web
         .es
@@ -348,7 +391,7 @@ async fn register(
         .await
     {
         Ok(user) => {
-            let mut resp = start_session(&web, user.id, "/", now).await;
+            let mut resp = start_session(&web, user.id, &return_to, now).await;
             if !form && resp.status().is_redirection() {
                 // JSON clients get the user, with the cookies.
                 let cookies: Vec<HeaderValue> = resp
@@ -364,6 +407,10 @@ async fn register(
             }
             resp
         }
+        Err(e) if form => {
+            let csrf = web.keys.csrf_token(&reg);
+            register_page(&web, &lang, &csrf, &return_to, &b, Some(&e))
+        }
         Err(e) => problem_response(&e, uri.path()),
     }
 }
@@ -375,7 +422,12 @@ pub(crate) fn serde_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
 
 /// The registration form of a first sign-in (name, email, language), with its
 /// CSRF token; JSON clients read the token from `X-CSRF-Token` of this answer.
-async fn register_form(State(web): State<EsWeb>, headers: HeaderMap) -> Response {
+async fn register_form(
+    State(web): State<EsWeb>,
+    lang: PageLang,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let Some(reg) = cookie(&headers, REGISTER_COOKIE) else {
         return Redirect::to("/login").into_response();
     };
@@ -383,24 +435,49 @@ async fn register_form(State(web): State<EsWeb>, headers: HeaderMap) -> Response
         return Redirect::to("/login").into_response();
     }
     let csrf = web.keys.csrf_token(reg);
-    let mut resp = Html(format!(
-        "<!DOCTYPE html><html lang=\"fi\"><head><meta charset=\"utf-8\"><title>Rekisteröityminen · Registrering · Registration · CarePKI</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}}label{{display:block;margin:.5rem 0}}input,select{{width:100%}}</style></head>\
-         <body><main><h1>Rekisteröidy asiointipalveluun · Registrera dig i e-tjänsten · Register for the e-service</h1>\
-         <form id=\"register\" method=\"post\" action=\"/register\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <label>Nimi · Namn · Name <input name=\"display_name\" required maxlength=\"200\" autocomplete=\"name\"></label>\
-         <label>Sähköposti · E-post · Email <input name=\"email\" type=\"email\" required maxlength=\"254\" autocomplete=\"email\"></label>\
-         <label>Kieli · Språk · Language <select name=\"language\"><option value=\"fi\">suomi</option><option value=\"sv\">svenska</option><option value=\"en\">English</option></select></label>\
-         <button id=\"register-submit\" type=\"submit\">Rekisteröidy · Registrera · Register</button></form></main></body></html>"
-    ))
-    .into_response();
+    let return_to = safe_return(q.return_to.as_deref());
+    let values = RegisterBody {
+        display_name: String::new(),
+        email: String::new(),
+        language: lang.lang.code().to_owned(),
+    };
+    let mut resp = register_page(&web, &lang, &csrf, &return_to, &values, None);
     if let Ok(v) = HeaderValue::from_str(&csrf) {
         resp.headers_mut().insert("x-csrf-token", v);
     }
     resp
 }
 
-async fn logout(State(web): State<EsWeb>, headers: HeaderMap, bytes: Bytes) -> Response {
+/// The registration page, with what was typed and why it was refused.
+fn register_page(
+    web: &EsWeb,
+    lang: &PageLang,
+    csrf: &str,
+    return_to: &str,
+    values: &RegisterBody,
+    error: Option<&EsError>,
+) -> Response {
+    Page::new(lang, "es_register.html", "", "/register")
+        .with("csrf", csrf)
+        .with("return_to", return_to)
+        .with(
+            "form",
+            json!({
+                "display_name": values.display_name,
+                "email": values.email,
+                "language": values.language,
+            }),
+        )
+        .error(error)
+        .render(web, None)
+}
+
+async fn logout(
+    State(web): State<EsWeb>,
+    lang: PageLang,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
     let now = now();
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         let pairs = serde_urlencoded_pairs(&bytes);
@@ -411,7 +488,10 @@ async fn logout(State(web): State<EsWeb>, headers: HeaderMap, bytes: Bytes) -> R
             .or_else(|| headers.get("x-csrf-token").and_then(|v| v.to_str().ok()));
         if !csrf.is_some_and(|c| web.keys.csrf_ok(token, c)) {
             return refused(
+                &web,
+                &lang,
                 StatusCode::FORBIDDEN,
+                "csrf",
                 "The sign-out form is stale. Reload the page and sign out again.",
             );
         }
@@ -432,48 +512,58 @@ async fn logout(State(web): State<EsWeb>, headers: HeaderMap, bytes: Bytes) -> R
     resp
 }
 
-/// A plain page that says why a sign-in was refused.
-fn refused(status: StatusCode, message: &'static str) -> Response {
-    (
-        status,
-        Html(format!(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign-in · CarePKI</title></head>\
-             <body><main><h1>Sign-in</h1><p class=\"error\">{message}</p><p><a href=\"/login\">Sign in</a></p></main></body></html>"
-        )),
-    )
-        .into_response()
+/// A page that says why a sign-in was refused, in the page's language
+/// (`error-<code>`), with a link to sign in again.
+fn refused(
+    web: &EsWeb,
+    lang: &PageLang,
+    status: StatusCode,
+    code: &'static str,
+    detail: &'static str,
+) -> Response {
+    let kind = match status {
+        StatusCode::NOT_FOUND => ErrorKind::NotFound,
+        StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => ErrorKind::Forbidden,
+        _ => ErrorKind::Invalid,
+    };
+    let e = EsError::new(kind, code, detail);
+    let mut resp = super::pages::error_page(web, lang, None, &e, "/");
+    *resp.status_mut() = status;
+    resp
 }
 
-async fn demo_form(State(web): State<EsWeb>, Query(q): Query<LoginQuery>) -> Response {
+async fn demo_form(
+    State(web): State<EsWeb>,
+    lang: PageLang,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     if !matches!(web.sign_in, SignInMethod::Demo) {
         return refused(
+            &web,
+            &lang,
             StatusCode::NOT_FOUND,
+            "sign_in.demo_off",
             "The demo identity provider is not switched on.",
         );
     }
-    let return_to = html_escape(&safe_return(q.return_to.as_deref()));
-    Html(format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>DEMO sign-in · CarePKI</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}}.demo{{border:3px solid #a00;background:#fff0f0;padding:1rem}}label{{display:block;margin:.5rem 0}}</style></head>\
-         <body><main><div class=\"demo\" role=\"alert\"><strong>DEMO IDENTITY PROVIDER — NOT STRONG IDENTIFICATION.</strong> \
-         Anyone can sign in as anyone here. This exists only in the embedded demo; a production service refuses to start with it. \
-         / DEMO-TUNNISTUS — EI VAHVAA TUNNISTAMISTA. / DEMO-IDENTIFIERING — INTE STARK AUTENTISERING.</div>\
-         <form id=\"demo-login\" method=\"post\" action=\"/demo-login\"><input type=\"hidden\" name=\"return_to\" value=\"{return_to}\">\
-         <label>Identity (e.g. a made-up identity code) <input name=\"identity\" required maxlength=\"100\"></label>\
-         <button id=\"demo-login-submit\" type=\"submit\">Sign in (demo)</button></form></main></body></html>"
-    ))
-    .into_response()
+    Page::new(&lang, "es_demo_login.html", "", "/demo-login")
+        .with("return_to", safe_return(q.return_to.as_deref()))
+        .render(&web, None)
 }
 
 async fn demo_login(
     State(web): State<EsWeb>,
+    lang: PageLang,
     info: Option<Extension<ConnectInfo<SocketAddr>>>,
     uri: Uri,
     bytes: Bytes,
 ) -> Response {
     if !matches!(web.sign_in, SignInMethod::Demo) {
         return refused(
+            &web,
+            &lang,
             StatusCode::NOT_FOUND,
+            "sign_in.demo_off",
             "The demo identity provider is not switched on.",
         );
     }
@@ -492,32 +582,20 @@ async fn demo_login(
     let identity = get("identity").unwrap_or("").trim();
     if identity.is_empty() || identity.len() > 100 {
         return refused(
+            &web,
+            &lang,
             StatusCode::BAD_REQUEST,
+            "sign_in.demo_identity",
             "Type an identity (1–100 characters).",
         );
     }
     tracing::warn!("sign-in through the DEMO identity provider");
     finish_sign_in(
         &web,
+        &lang,
         &format!("demo:{identity}"),
         get("return_to").unwrap_or("/"),
         now,
     )
     .await
-}
-
-/// Escapes text for HTML.
-pub(crate) fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -1,11 +1,13 @@
 //! The e-service over HTTP (issue 4): sign-in (OpenID Connect, or the demo
-//! identity provider of the embedded demo), sessions, the pages and the JSON
-//! API under `/api/v1`. Every rule and permission lives in
+//! identity provider of the embedded demo), sessions, the pages ([`pages`],
+//! in Finnish, Swedish and English; their contract is
+//! `docs/ESERVICE-PAGES.md`) and the JSON API under `/api/v1`. Every rule and permission lives in
 //! `carepki_ra::eservice`; this module authenticates, checks CSRF tokens and
 //! rate limits, and turns answers into pages, JSON and problem documents.
 
 mod api;
 mod auth;
+pub mod pages;
 pub mod session;
 
 use std::net::SocketAddr;
@@ -69,10 +71,15 @@ impl EsWeb {
     }
 }
 
-/// The e-service's routes: sign-in, pages and API.
+/// The e-service's routes: sign-in, pages and API. The pages and the
+/// sign-in answer `Cache-Control: no-store` and may not be framed
+/// ([`pages::page_headers`]).
 pub fn router(web: EsWeb) -> Router {
+    let pages = auth::routes()
+        .merge(pages::routes())
+        .layer(axum::middleware::map_response(pages::page_headers));
     Router::new()
-        .merge(auth::routes())
+        .merge(pages)
         .merge(api::routes())
         .with_state(web)
 }
