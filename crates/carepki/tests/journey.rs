@@ -17,7 +17,7 @@
 //! of the e-service must be in the journey's language. Screenshots of the key pages go to
 //! `<target dir>/journey-screenshots/<lang>/NN-<name>.png` (paths printed); a failing
 //! step also saves the page (`failed-<who>.png`, `failed-<who>.html`) there, and the
-//! servers' logs go to `<target dir>/journey-logs/<lang>/`.
+//! servers' logs and the mails received go to `<target dir>/journey-logs/<lang>/`.
 //!
 //! The selectors are the DOM contract of docs/ESERVICE-PAGES.md.
 //!
@@ -62,7 +62,10 @@ struct Lang {
     /// The organisation's name in the register, in this language (R-LONGNAME).
     org_name: &'static str,
     /// Words the pages show in this language, by page (lower case; found in the
-    /// page's visible text).
+    /// page's visible text; crates/web/locales/<lang>/eservice.ftl).
+    signed_out: &'static [&'static str],
+    register: &'static [&'static str],
+    invitation: &'static [&'static str],
     home: &'static [&'static str],
     account: &'static [&'static str],
     application: &'static [&'static str],
@@ -78,12 +81,15 @@ struct Lang {
 const FINNISH: Lang = Lang {
     code: "fi",
     org_name: "Ahvenlahden yliopistollinen sairaala",
+    signed_out: &["kirjaudu sisään"],
+    register: &["rekisteröidy asiointipalveluun"],
+    invitation: &["kutsu asiointipalveluun"],
     home: &["hakemukset", "varmenteet"],
     account: &["asiakastili"],
     application: &["hakemus"],
-    queue: &["hakemus"],
+    queue: &["käsittelyjono"],
     certificate: &["varmenne"],
-    revoke: &["sulje"],
+    revoke: &["sulkeminen"],
     invitation_subject: "Kutsu",
     delivered_subject: "myönnetty",
     revoked_subject: "suljettu",
@@ -92,12 +98,15 @@ const FINNISH: Lang = Lang {
 const SWEDISH: Lang = Lang {
     code: "sv",
     org_name: "Abborrvikens universitetssjukhus",
+    signed_out: &["logga in"],
+    register: &["registrera dig i e-tjänsten"],
+    invitation: &["inbjudan till e-tjänsten"],
     home: &["ansökningar", "certifikat"],
     account: &["kundkonto"],
     application: &["ansökan"],
-    queue: &["ansökan"],
+    queue: &["behandlingskö"],
     certificate: &["certifikat"],
-    revoke: &["spärr"],
+    revoke: &["spärrning"],
     invitation_subject: "Inbjudan",
     delivered_subject: "beviljats",
     revoked_subject: "spärrats",
@@ -142,7 +151,7 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     let a = &mut applicant;
     a.goto(&format!("/?lang={code}")).await;
     a.wait_css("a#sign-in").await;
-    a.assert_lang(&[]).await;
+    a.assert_lang(lang.signed_out).await;
     a.shot("home").await;
     a.click_nav("a#sign-in").await;
     a.provider_sign_in(&provider.issuer, "010180-9026", true)
@@ -213,16 +222,14 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     v.provider_sign_in(&provider.issuer, "150370-919L", false)
         .await;
     v.register("Ville Vendor", &vendor_email, false).await;
-    if !v.url().await.starts_with(&link) {
-        eprintln!(
-            "note: after registering, the technical contact is at {} and not back at the \
-             invitation: opening the link again",
-            v.url().await
-        );
-        v.goto_url(&link).await;
-    }
+    // Registration leads back to the invitation the person came for.
+    let at = v.url().await;
+    assert!(
+        at.starts_with(&link),
+        "after signing in and registering, the technical contact is at {at}, not at the invitation"
+    );
     v.wait_css("form#accept-invitation").await;
-    v.assert_lang(&[]).await;
+    v.assert_lang(lang.invitation).await;
     v.click_nav("#accept-invitation-submit").await;
     v.wait_css("form#upload-csr").await;
     assert_eq!(
@@ -247,7 +254,7 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     let summary = a.wait_css("#csr-summary").await.text().await.unwrap();
     assert!(summary.contains(HOST), "{summary:?}");
     a.wait_css("table#attachments").await;
-    a.shot("application-csr").await;
+    a.shot_at("application-csr", "#csr-summary").await;
     a.click_nav("#submit-application-submit").await;
     a.wait_state(&["submitted"]).await;
     a.assert_no_error().await;
@@ -275,7 +282,7 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
         "the queue links to the application"
     );
     o.click_nav("#start-review-submit").await;
-    o.wait_state(&["in-review", "in_review"]).await;
+    o.wait_state(&["in-review"]).await;
     o.click_nav("#approve-submit").await;
     o.wait_state(&["issued", "delivered"]).await;
     o.assert_no_error().await;
@@ -328,9 +335,10 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     // --- the applicant sees the issued application and downloads the certificate -------
     a.goto(&app_path).await;
     a.wait_state(&["issued", "delivered"]).await;
-    a.wait_css("ol#timeline > li[data-action]").await;
+    let steps = a.count("ol#timeline > li[data-action]").await;
+    assert!(steps >= 4, "the timeline shows {steps} steps");
     a.assert_lang(lang.application).await;
-    a.shot("application-issued").await;
+    a.shot_at("application-issued", "ol#timeline").await;
     a.click_nav("a#certificate-link").await;
     a.wait_css("dl#certificate").await;
     let cert_path = a.path().await;
@@ -371,7 +379,7 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     a.wait_css("dl#revoke-preview").await;
     a.wait_css("#irreversible").await;
     a.assert_lang(lang.revoke).await;
-    a.shot("revocation-review").await;
+    a.shot_at("revocation-review", "form#revoke-confirm").await;
     a.select("form#revoke-confirm select[name=reason]", "keyCompromise")
         .await;
     a.click("form#revoke-confirm input[type=checkbox][name=confirm]")
@@ -533,7 +541,7 @@ fn wait_line(
     what: &str,
     log: &Path,
 ) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(120);
     let mut seen = Vec::new();
     while Instant::now() < deadline {
         match lines.recv_timeout(POLL) {
@@ -739,11 +747,22 @@ fn assert_ocsp(leaf: &Path, issuer: &Path, root: &Path, status: &str, patience: 
 
 // ---- the SMTP server and its mail ---------------------------------------------------------
 
-/// The SMTP server and the messages it wrote.
+/// The SMTP server and the messages it wrote (copied to the logs when dropped).
 struct MailDir {
     _child: KillOnDrop,
     dir: PathBuf,
     port: u16,
+    logs: PathBuf,
+}
+
+impl Drop for MailDir {
+    fn drop(&mut self) {
+        let keep = self.logs.join("mail");
+        let _ = std::fs::create_dir_all(&keep);
+        for e in std::fs::read_dir(&self.dir).into_iter().flatten().flatten() {
+            let _ = std::fs::copy(e.path(), keep.join(e.file_name()));
+        }
+    }
 }
 
 /// One received message, as `smtp_server.py parse` reads it.
@@ -773,6 +792,7 @@ impl MailDir {
             _child: child,
             dir: dir.to_path_buf(),
             port,
+            logs: logs.to_path_buf(),
         }
     }
 
@@ -1237,6 +1257,33 @@ impl Browser<'_> {
         }
     }
 
+    /// How many elements match `css` (at least one, waited for).
+    async fn count(&self, css: &str) -> usize {
+        self.wait_css(css).await;
+        self.c
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0)
+    }
+
+    /// Scrolls `css` into view, then takes the next screenshot.
+    async fn shot_at(&self, name: &str, css: &str) {
+        let e = self.wait_css(css).await;
+        let arg = serde_json::to_value(&e).unwrap();
+        if let Err(err) = self
+            .c
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'}); return true",
+                vec![arg],
+            )
+            .await
+        {
+            self.fail(format!("cannot scroll to `{css}`: {err}")).await;
+        }
+        self.shot(name).await;
+    }
+
     /// Saves a screenshot of the page as the journey's next one.
     async fn shot(&self, name: &str) {
         let path = self.shots.next_path(name);
@@ -1295,6 +1342,7 @@ impl Browser<'_> {
             self.fail("a first sign-in does not lead to /register".into())
                 .await;
         }
+        self.assert_lang(self.lang.register).await;
         self.fill("form#register input[name=display_name]", name)
             .await;
         self.fill("form#register input[name=email]", email).await;
