@@ -443,7 +443,8 @@ pub(crate) fn href(path: &str, pairs: &[(&str, &str)]) -> String {
     }
 }
 
-/// Renders a page: `page` is `search` or `test` (for the navigation), `keep`
+/// Renders a page: `page` names the menu item to highlight (`search`, `test`,
+/// or an e-service page's, see `crate::eservice::pages`), `keep`
 /// the query parameters the language switcher keeps, `ctx` the page's own
 /// values; the frame adds `lang`, `langs` and `page`. The answer carries
 /// `Content-Language`, `Vary` and, when `?lang=` chose the language, the cookie

@@ -41,6 +41,9 @@ mod common;
 const ORG: &str = "1.2.246.10.97835177.10.0";
 const EVIL_ORG: &str = "1.2.246.10.97835177.10.9";
 const PRIVATE_ORG: &str = "1.2.246.10.24681357.10.0";
+const KANTA_ORG: &str = "1.2.246.10.13572468.10.0";
+const PDF: &[u8] =
+    b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
 const SUBJECT_KEY: [u8; 32] = [42u8; 32];
 
 fn organisations() -> Vec<OrganisationRow> {
@@ -65,7 +68,18 @@ fn organisations() -> Vec<OrganisationRow> {
     );
     private.sector = "private".into();
     private.business_id = "2468135-9".into();
+    let mut kanta = row(
+        KANTA_ORG,
+        "Välittäjäpalvelu Oy",
+        "Förmedlingstjänst Ab",
+        "Intermediary Services Ltd",
+        "valittaja.fi",
+    );
+    kanta.sector = "private".into();
+    kanta.business_id = "1357246-8".into();
+    kanta.kanta_intermediary = true;
     vec![
+        kanta,
         row(
             ORG,
             "Järvilaakson hyvinvointialue",
@@ -395,6 +409,8 @@ async fn sign_up(b: &mut Browser<'_>, identity: &str, name: &str, return_to: &st
         .await;
     r.assert_see_other(return_to);
     assert!(b.cookies.contains_key("carepki_session"));
+    // The pages speak the language he chose.
+    assert_eq!(b.cookies.get("lang").map(String::as_str), Some("fi"));
 }
 
 /// Makes the person with `identity` a CA officer.
@@ -1457,4 +1473,305 @@ fn every_code_state_and_notice_has_its_message() {
         }
     }
     assert!(missing.is_empty(), "no message for {missing:?}");
+}
+
+/// Sends the form `form` of the page at `path` with its CSRF token and
+/// version, and `extra`.
+async fn send_form(
+    b: &mut Browser<'_>,
+    path: &str,
+    form: &str,
+    action: &str,
+    extra: &[(&str, &str)],
+) -> Reply {
+    let page = b.get(path).await;
+    let csrf = field(&page.html, form, "csrf");
+    let version = field(&page.html, form, "version");
+    let mut fields = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
+    fields.extend_from_slice(extra);
+    b.post(&format!("{path}/{action}"), &fields).await
+}
+
+/// Uploads `bytes` through the upload form `form` of the application at
+/// `path`.
+async fn upload(b: &mut Browser<'_>, path: &str, form: &str, name: &str, bytes: &[u8]) -> Reply {
+    let page = b.get(path).await;
+    let csrf = field(&page.html, form, "csrf");
+    let version = field(&page.html, form, "version");
+    let action = if form == "upload-csr" {
+        "csr"
+    } else {
+        "conformity"
+    };
+    b.post_file(
+        &format!("{path}/{action}"),
+        &[("csrf", &csrf), ("version", &version)],
+        name,
+        bytes,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_system_signature_needs_its_ground_its_conformity_and_two_officers() {
+    let w = world().await;
+    let ids = message_ids();
+    let mut b = Browser::new(&w.app);
+    let app = admin_with_application(&mut b, "010180-9026", PRIVATE_ORG, "system-signature").await;
+    // What it lacks (R-CSR, R-SYSSIG-APPLICANT, R-CONFORMITY), translated.
+    let r = b.get(&format!("{app}?lang=sv")).await;
+    assert_page(&r, Lang::Sv, &ids, "system signature draft");
+    let missing = section(&r.html, "missing");
+    for code in [
+        "requirement.csr",
+        "requirement.syssig_basis",
+        "requirement.conformity",
+    ] {
+        assert!(
+            missing.contains(&format!("data-code=\"{code}\"")),
+            "{missing}"
+        );
+    }
+    assert!(
+        r.html
+            .contains(&i18n::t(Lang::Sv, "requirement-conformity"))
+    );
+    assert!(
+        r.html
+            .contains(&i18n::t(Lang::Sv, "es-conformity-required"))
+    );
+    assert!(
+        has_id(&r.html, "lapses"),
+        "R-LAPSE: a draft shows when it lapses"
+    );
+    assert!(r.html.contains(&i18n::t(Lang::Sv, "es-two-officers")));
+    // Submitting now lists what is missing, translated.
+    let r = send_form(&mut b, &app, "submit-application", "submit", &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.html);
+    assert!(r.html.contains("data-code=\"application.not_ready\""));
+    assert!(
+        r.html
+            .contains(&i18n::t(Lang::Sv, "requirement-syssig-basis"))
+    );
+    // A certificate of conformity that is not a PDF: refused by type.
+    let r = upload(
+        &mut b,
+        &app,
+        "upload-conformity",
+        "todistus.pdf",
+        b"GIF89a not a pdf",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.html);
+    assert!(r.html.contains("data-code=\"conformity.not_pdf\""));
+    assert!(
+        r.html
+            .contains(&i18n::t(Lang::Sv, "error-conformity-not-pdf"))
+    );
+    // Too large: by the certificate of conformity's limit, and beyond what
+    // any upload may be.
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(carepki_ra::eservice::MAX_CONFORMITY_BYTES + 1, b' ');
+    big.extend_from_slice(b"%%EOF");
+    let r = upload(&mut b, &app, "upload-conformity", "iso.pdf", &big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.html);
+    assert!(r.html.contains("data-code=\"conformity.too_large\""));
+    big.resize(8 * 1024 * 1024, b' ');
+    let r = upload(&mut b, &app, "upload-conformity", "huge.pdf", &big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.html);
+    assert!(
+        r.html.contains("data-code=\"upload.too_large\""),
+        "{}",
+        r.html
+    );
+    assert!(
+        w.store
+            .attachments(app.rsplit('/').next().unwrap().parse().unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let r = upload(&mut b, &app, "upload-conformity", "todistus.pdf", PDF).await;
+    r.assert_see_other(&format!("{app}?done=conformity"));
+    // Not a Kanta intermediary: that ground is refused.
+    let r = send_form(
+        &mut b,
+        &app,
+        "syssig-basis",
+        "syssig-basis",
+        &[("basis", "kanta-intermediary-own-name")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.html);
+    assert!(
+        r.html
+            .contains("data-code=\"requirement.kanta_intermediary\"")
+    );
+    let r = send_form(
+        &mut b,
+        &app,
+        "syssig-basis",
+        "syssig-basis",
+        &[("basis", "administers-system")],
+    )
+    .await;
+    r.assert_see_other(&format!("{app}?done=syssig-basis"));
+    let r = upload(
+        &mut b,
+        &app,
+        "upload-csr",
+        "pts.csr",
+        &csr("Potilastietojärjestelmä"),
+    )
+    .await;
+    r.assert_see_other(&format!("{app}?done=csr"));
+    let r = b.get(&app).await;
+    assert!(!has_id(&r.html, "missing"), "complete");
+    let attachments = section(&r.html, "attachments");
+    assert!(
+        attachments.contains("data-kind=\"conformity\"")
+            && attachments.contains("data-kind=\"csr\"")
+    );
+    // The attachment downloads as uploaded.
+    let href = attachments
+        .split("href=\"")
+        .find(|h| h.contains("/attachments/"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let file = b.get(&unescape(&href)).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(
+        file.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let r = send_form(&mut b, &app, "submit-application", "submit", &[]).await;
+    r.assert_see_other(&format!("{app}?done=submit"));
+
+    // Two different officers (production system signature).
+    let mut first = Browser::new(&w.app);
+    sign_up(&mut first, "020270-903P", "Olli", "/").await;
+    make_officer(&w.store, "020270-903P").await;
+    let r = send_form(&mut first, &app, "start-review", "start-review", &[]).await;
+    r.assert_see_other(&format!("{app}?done=start-review"));
+    let r = send_form(&mut first, &app, "approve", "approve", &[]).await;
+    r.assert_see_other(&format!("{app}?done=approve"));
+    let r = first.get(&format!("{app}?lang=en")).await;
+    assert!(section(&r.html, "state").contains("data-state=\"in-review\""));
+    assert!(
+        unescape(section(&r.html, "approvals")).contains("1 / 2"),
+        "{}",
+        r.html
+    );
+    assert!(has_id(&r.html, "approved-already"));
+    assert!(
+        !has_id(&r.html, "approve"),
+        "the same officer cannot approve twice"
+    );
+    let mut second = Browser::new(&w.app);
+    sign_up(&mut second, "030370-9058", "Outi", "/").await;
+    make_officer(&w.store, "030370-9058").await;
+    let r = send_form(&mut second, &app, "approve", "approve", &[]).await;
+    r.assert_see_other(&format!("{app}?done=approve"));
+    let r = b.get(&app).await;
+    assert!(section(&r.html, "state").contains("data-state=\"issued\""));
+    assert!(has_id(&r.html, "certificate-link"));
+}
+
+#[tokio::test]
+async fn a_kanta_intermediary_in_its_own_name_is_a_kanta_provider() {
+    let w = world().await;
+    let mut b = Browser::new(&w.app);
+    let app =
+        admin_with_application(&mut b, "010180-9026", KANTA_ORG, "test-system-signature").await;
+    let r = send_form(
+        &mut b,
+        &app,
+        "syssig-basis",
+        "syssig-basis",
+        &[("basis", "kanta-intermediary-own-name")],
+    )
+    .await;
+    r.assert_see_other(&format!("{app}?done=syssig-basis"));
+    for (lang, provider) in [
+        (Lang::Fi, "Kanta-välittäjä"),
+        (Lang::Sv, "Kanta-förmedlare"),
+        (Lang::En, "Kanta provider"),
+    ] {
+        let r = b.get(&format!("{app}?lang={}", lang.code())).await;
+        assert!(
+            section(&r.html, "kanta-provider").contains(provider),
+            "{}",
+            r.html
+        );
+        assert!(
+            section(&r.html, "syssig-basis-current")
+                .contains("data-basis=\"kanta-intermediary-own-name\"")
+        );
+        // A test certificate needs no certificate of conformity.
+        assert!(!r.html.contains("data-code=\"requirement.conformity\""));
+    }
+}
+
+#[tokio::test]
+async fn an_overdue_application_is_flagged() {
+    let w = world().await;
+    let mut b = Browser::new(&w.app);
+    let app = admin_with_application(&mut b, "010180-9026", ORG, "server").await;
+    let id: i64 = app.rsplit('/').next().unwrap().parse().unwrap();
+    let r = upload(
+        &mut b,
+        &app,
+        "upload-csr",
+        "www.csr",
+        &csr("www.jarvilaakso-hva.fi"),
+    )
+    .await;
+    r.assert_see_other(&format!("{app}?done=csr"));
+    let r = send_form(&mut b, &app, "submit-application", "submit", &[]).await;
+    r.assert_see_other(&format!("{app}?done=submit"));
+    // Its due date moves into the past (as if submitted long ago).
+    let row = w.store.application(id).await.unwrap().unwrap();
+    let past = now_unix() - 3 * 86_400;
+    w.store
+        .record_transition(
+            id,
+            row.version,
+            &carepki_store::ApplicationUpdate {
+                state: row.state.clone(),
+                facts: row.facts.clone(),
+                completed_at: row.completed_at,
+                due_at: Some(past),
+                pending_since: None,
+                event: carepki_store::NewTimelineEvent {
+                    at: now_unix(),
+                    actor_id: "test".into(),
+                    role: "system".into(),
+                    action: "edit".into(),
+                    detail: serde_json::json!({}),
+                },
+            },
+        )
+        .await
+        .unwrap();
+    let mut olli = Browser::new(&w.app);
+    sign_up(&mut olli, "020270-903P", "Olli", "/").await;
+    make_officer(&w.store, "020270-903P").await;
+    for lang in Lang::ALL {
+        let r = olli.get(&format!("/queue?lang={}", lang.code())).await;
+        let queue = section(&r.html, "queue");
+        assert!(
+            queue.contains(&format!("data-application-id=\"{id}\" class=\"overdue\"")),
+            "{queue}"
+        );
+        assert!(queue.contains(&i18n::t(lang, "es-overdue")));
+        assert!(queue.contains(&i18n::format_date(lang, past)));
+        let r = olli.get(&format!("{app}?lang={}", lang.code())).await;
+        let due = section(&r.html, "due");
+        assert!(due.contains("data-overdue=\"true\""), "{due}");
+    }
 }

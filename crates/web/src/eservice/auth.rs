@@ -392,6 +392,10 @@ async fn register(
     {
         Ok(user) => {
             let mut resp = start_session(&web, user.id, &return_to, now).await;
+            // The pages speak the language he chose, from now on.
+            if form && let Some(l) = crate::i18n::Lang::from_tag(&user.language) {
+                set(&mut resp, &crate::i18n::lang_cookie(l, web.secure_cookies));
+            }
             if !form && resp.status().is_redirection() {
                 // JSON clients get the user, with the cookies.
                 let cookies: Vec<HeaderValue> = resp
@@ -457,7 +461,9 @@ fn register_page(
     values: &RegisterBody,
     error: Option<&EsError>,
 ) -> Response {
+    let keep = if return_to == "/" { "" } else { return_to };
     Page::new(lang, "es_register.html", "", "/register")
+        .keep("return_to", keep)
         .with("csrf", csrf)
         .with("return_to", return_to)
         .with(
@@ -546,8 +552,15 @@ async fn demo_form(
             "The demo identity provider is not switched on.",
         );
     }
+    let return_to = safe_return(q.return_to.as_deref());
+    let keep = if return_to == "/" {
+        ""
+    } else {
+        return_to.as_str()
+    };
     Page::new(&lang, "es_demo_login.html", "", "/demo-login")
-        .with("return_to", safe_return(q.return_to.as_deref()))
+        .keep("return_to", keep)
+        .with("return_to", &return_to)
         .render(&web, None)
 }
 

@@ -225,7 +225,7 @@ impl<'a> Page<'a> {
     }
 
     /// A query parameter the language links keep.
-    fn keep(mut self, key: &'static str, value: &str) -> Self {
+    pub(super) fn keep(mut self, key: &'static str, value: &str) -> Self {
         if !value.is_empty() {
             self.keep.push((key, value.to_owned()));
         }
@@ -1572,7 +1572,6 @@ async fn queue(State(web): State<EsWeb>, lang: PageLang, headers: HeaderMap) -> 
         .collect();
     Page::new(&lang, "es_queue.html", "queue", "/queue")
         .with("items", items)
-        .with("may_decide", c.principal.officer)
         .render(&web, Some(&c))
 }
 
