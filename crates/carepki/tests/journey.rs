@@ -169,6 +169,7 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     a.select("form#create-account select[name=org_oid]", ORG_OID)
         .await;
     a.click_nav("#create-account-submit").await;
+    a.wait_css(".notice[data-done=account-created]").await;
     a.wait_css("table#members").await;
     a.wait_css("form#invite").await;
     let acting = a.text("#acting-for").await;
@@ -201,7 +202,7 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     a.select("form#invite-contact select[name=language]", code)
         .await;
     a.click_nav("#invite-contact-submit").await;
-    a.wait_css("#state[data-state]").await;
+    a.wait_css(".notice[data-done=invite-contact]").await;
     a.assert_no_error().await;
 
     let invitation = mail.wait_for("the technical contact's invitation", |m| {
@@ -231,6 +232,7 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     v.wait_css("form#accept-invitation").await;
     v.assert_lang(lang.invitation).await;
     v.click_nav("#accept-invitation-submit").await;
+    v.wait_css(".notice[data-done=invitation-accepted]").await;
     v.wait_css("form#upload-csr").await;
     assert_eq!(
         v.path().await,
@@ -241,6 +243,7 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     v.upload("form#upload-csr input[type=file][name=file]", &csr)
         .await;
     v.click_nav("#upload-csr-submit").await;
+    v.wait_css(".notice[data-done=csr]").await;
     let summary = v.wait_css("#csr-summary").await.text().await.unwrap();
     assert!(
         summary.contains(HOST),
@@ -256,6 +259,7 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     a.wait_css("table#attachments").await;
     a.shot_at("application-csr", "#csr-summary").await;
     a.click_nav("#submit-application-submit").await;
+    a.wait_css(".notice[data-done=submit]").await;
     a.wait_state(&["submitted"]).await;
     a.assert_no_error().await;
 
@@ -284,6 +288,7 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     o.click_nav("#start-review-submit").await;
     o.wait_state(&["in-review"]).await;
     o.click_nav("#approve-submit").await;
+    o.wait_css(".notice[data-done=approve]").await;
     o.wait_state(&["issued", "delivered"]).await;
     o.assert_no_error().await;
 
@@ -388,6 +393,10 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
     a.wait_css(".notice[data-done=revoked]").await;
     assert_eq!(a.path().await, cert_path);
     assert_eq!(a.attr("#status", "data-status").await, "revoked");
+    assert!(
+        a.c.find(Locator::Css("a#revoke")).await.is_err(),
+        "a revoked certificate still offers a#revoke"
+    );
     a.assert_lang(lang.certificate).await;
     a.shot("revoked").await;
     assert_ocsp(
