@@ -37,8 +37,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use carepki_store::{ClaimedMail, Store, StoreError};
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Attachment, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Body, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
@@ -437,9 +437,18 @@ impl Outbox {
                                 attachment.content_type, attachment.filename
                             ))
                         })?;
+                    // Always base64: the file arrives byte for byte. Left to
+                    // choose, lettre sends ASCII bytes (a PEM file) as 7bit with
+                    // their bare LF line ends, which SMTP reads as one line: a
+                    // certificate's PEM is over the 1000-octet limit (RFC 5321
+                    // 4.5.3.1.6) and the server refuses the whole mail.
+                    let body = Body::new_with_encoding(
+                        attachment.bytes.clone(),
+                        ContentTransferEncoding::Base64,
+                    )
+                    .map_err(|_| bad(format!("cannot encode {:?}", attachment.filename)))?;
                     mixed = mixed.singlepart(
-                        Attachment::new(attachment.filename.clone())
-                            .body(attachment.bytes.clone(), content_type),
+                        Attachment::new(attachment.filename.clone()).body(body, content_type),
                     );
                 }
                 builder.multipart(mixed)
