@@ -290,11 +290,14 @@ fn the_demo_serves_the_labelled_demo_sign_in() {
     let listen = format!("127.0.0.1:{port}");
     let addr: SocketAddr = listen.parse().unwrap();
     let _served = start_serve(&pki, &listen);
-    let page = http_get(addr, "/demo-login");
+    let page = http_get(addr, "/demo-login?lang=en");
     assert_eq!(page.status, 200, "{page:?}");
     let html = String::from_utf8_lossy(&page.body);
     assert!(html.contains("DEMO IDENTITY PROVIDER"), "{html}");
     assert!(html.contains("id=\"demo-login\""), "{html}");
+    // Labelled in the user's language too.
+    let fi = http_get(addr, "/demo-login?lang=fi");
+    assert!(String::from_utf8_lossy(&fi.body).contains("DEMO"), "{fi:?}");
     let login = http_get(addr, "/login");
     assert_eq!(login.status, 303, "{login:?}");
     assert!(
