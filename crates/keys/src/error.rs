@@ -206,7 +206,10 @@ pub enum KeyError {
     },
 
     /// A PKCS#11 operation on a token failed.
-    #[error("{action} on token \"{token}\" (PKCS#11 module {module}) failed: {detail}")]
+    #[error(
+        "{action}{} (PKCS#11 module {module}) failed: {detail}",
+        on_token(token)
+    )]
     Pkcs11 {
         /// The module.
         module: PathBuf,
@@ -401,4 +404,13 @@ pub enum KeyError {
         /// Which attribute was wrong.
         problem: String,
     },
+}
+
+/// " on token \"label\"", or nothing for an operation on no token.
+fn on_token(token: &str) -> String {
+    if token.is_empty() {
+        String::new()
+    } else {
+        format!(" on token \"{token}\"")
+    }
 }

@@ -13,8 +13,9 @@
 //! key (R-CARD-CERTS: "two key pairs, two PINs"). PKCS#11 gives a token one
 //! user PIN, so **a card is two tokens**, `"<card> AUTH"` (user PIN = PIN1)
 //! and `"<card> SIGN"` (user PIN = PIN2), one key pair each. This is how
-//! OpenSC presents real two-PIN cards too (its PKCS#15 emulation creates one
-//! slot per PIN), so the same code drives SoftHSM2 and a real card. The other
+//! OpenSC presents real multi-PIN cards too (one virtual slot per PIN:
+//! `slots_per_card`, `create_slots_for_pins` in `opensc.conf`), so the same
+//! code drives SoftHSM2 and a real card. The other
 //! candidate, one token with `CKA_ALWAYS_AUTHENTICATE` on the signature key,
 //! does not give two PINs on SoftHSM2: its context-specific login checks the
 //! same user PIN again, so "PIN2" would just be PIN1 typed twice.
@@ -152,6 +153,7 @@ const INIT_HINT: &str = "SoftHSM2 reads its configuration from SOFTHSM2_CONF (el
 impl Pkcs11Module {
     /// Loads the PKCS#11 module at `path` and runs `C_Initialize`, once per
     /// process: loading the same file again returns the module loaded first.
+    /// A module stays loaded (never `C_Finalize`d) until the process ends.
     ///
     /// Errors name the module path and what to check.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, KeyError> {
@@ -622,7 +624,6 @@ impl Pkcs11Module {
 
     /// Signs with the private key `key`: hash in Rust (or with the token's
     /// hash-and-sign RSA mechanism when `rsa_hash_and_sign`), ECDSA output as DER.
-    #[allow(clippy::too_many_arguments)]
     fn sign_with(
         &self,
         session: &Session,
