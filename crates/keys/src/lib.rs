@@ -4,7 +4,9 @@
 //! with [`SoftwareKey`], an aws-lc-rs key (ECDSA P-256/P-384 or RSA
 //! 2048/3072/4096) that lives in memory and is stored on disk as a PKCS#8
 //! "ENCRYPTED PRIVATE KEY" PEM file (PBES2: scrypt and AES-256-CBC), readable
-//! by `openssl pkey`. A PKCS#11 token can implement the same trait later.
+//! by `openssl pkey`. [`Pkcs11Signer`] implements it for a key on a PKCS#11
+//! token (an HSM), and [`Card`] is a certificate card on PKCS#11 tokens: two
+//! key pairs generated on the card, two PINs (R-CARD-CERTS, docs/CARDS.md).
 //!
 //! The file is encrypted with a [`Passphrase`], taken from the
 //! `CAREPKI_PASSPHRASE` environment variable or from a passphrase file that
@@ -21,11 +23,17 @@
 mod error;
 mod fsutil;
 mod passphrase;
+mod pkcs11;
 mod signer;
 mod software;
 
 pub use error::KeyError;
 pub use passphrase::{MIN_PASSPHRASE_CHARS, PASSPHRASE_ENV, Passphrase};
+pub use pkcs11::{
+    ACTIVATION_CODE_CHARS, ActivationCode, Card, CardKey, CardPublicKeys, MAX_CARD_LABEL_BYTES,
+    MAX_PIN_DIGITS, MIN_PIN_DIGITS, Pkcs11Module, Pkcs11Signer, SOFTHSM2_MODULE, TokenSummary,
+    check_pin_format,
+};
 pub use signer::{Signer, digest_algorithm, measure_sign_rate, measure_sign_rate_threads};
 pub use software::{SoftwareKey, check_algorithms};
 

@@ -9,8 +9,8 @@ use crate::KeyError;
 
 /// A CA signing key: the only way the CA signs.
 ///
-/// Implemented by [`SoftwareKey`](crate::SoftwareKey) now, by a PKCS#11
-/// token later.
+/// Implemented by [`SoftwareKey`](crate::SoftwareKey) and, for a key on a
+/// PKCS#11 token, by [`Pkcs11Signer`](crate::Pkcs11Signer).
 pub trait Signer: Send + Sync {
     /// The algorithm [`Signer::sign`] uses.
     fn signature_algorithm(&self) -> SignatureAlgorithm;
