@@ -25,7 +25,7 @@ pub fn validate_registration_number(number: &str) -> Result<(), String> {
     } else if number.bytes().all(|b| b.is_ascii_digit()) && number.len() < 11 {
         format!(
             "; it has {} digits: leading zeros are part of the number, write all 11 \
-             (e.g. `{number:0>11}`), and give it as a JSON string, never a number",
+             (e.g. `{number:0>11}`; in a JSON file as a string, never a number)",
             number.len()
         )
     } else {
