@@ -40,6 +40,9 @@ pub(crate) enum Command {
     /// The organisation register.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// The professional registers (Terhikki, Suosikki).
+    #[command(subcommand)]
+    Professionals(ProfessionalsCommand),
     /// Issue a service certificate from a CSR.
     Issue(IssueArgs),
     /// Issued certificates.
@@ -101,6 +104,28 @@ pub(crate) enum OrgCommand {
     },
     /// List the register.
     List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProfessionalsCommand {
+    /// Import the professional registers from a JSON file: a sync (people missing from
+    /// the file are removed) that lists the rights that ended.
+    Import {
+        /// The JSON file: an array of people (see examples/professionals.json).
+        file: PathBuf,
+        /// Print the sync report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one professional: rights, whether he may practise and prescribe now, and
+    /// the findings about him.
+    Show {
+        /// The registration number (11 digits).
+        registration_number: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,

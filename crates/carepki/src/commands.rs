@@ -97,6 +97,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
             store.close().await;
             Ok(())
         }
+        Command::Professionals(cmd) => crate::registers_cmd::run(g, cmd).await,
         Command::Org(OrgCommand::List { json }) => {
             let store = open_store(g).await?;
             let orgs = store.organisations().await?;
@@ -358,7 +359,7 @@ pub(crate) fn actor() -> String {
     )
 }
 
-fn read_text(path: &Path) -> Result<String, Error> {
+pub(crate) fn read_text(path: &Path) -> Result<String, Error> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()).into())
 }
 
@@ -413,7 +414,7 @@ async fn init(
     result
 }
 
-async fn open_store(g: &Global) -> Result<Store, Error> {
+pub(crate) async fn open_store(g: &Global) -> Result<Store, Error> {
     let dir = DataDir::new(&g.data_dir);
     if !dir.is_initialised() {
         return Err(format!(
@@ -576,9 +577,12 @@ async fn serve(g: &Global, args: &crate::cli::ServeArgs) -> Result<(), Error> {
         };
         let (store, _) = init(g, ceremony, KeyAlgorithm::EcdsaP384).await?;
         let s = import_orgs(&store, EXAMPLE_ORGANISATIONS).await?;
+        let p = crate::registers_cmd::import_example(&store, &dir).await?;
         say!(
-            "demo hierarchy created (production and TEST); {} example organisations imported",
-            s.inserted
+            "demo hierarchy created (production and TEST); {} example organisations and {} \
+             example professionals imported",
+            s.inserted,
+            p.inserted
         );
         store.close().await;
     }

@@ -6,6 +6,7 @@ mod cli;
 #[macro_use]
 mod commands;
 mod eservice_cmd;
+mod registers_cmd;
 mod status_cmds;
 
 use std::process::ExitCode;

@@ -20,6 +20,8 @@ mod issuance;
 mod orgs;
 #[path = "cli/postgres.rs"]
 mod postgres;
+#[path = "cli/professionals.rs"]
+mod professionals;
 #[path = "cli/selftest.rs"]
 mod selftest;
 #[path = "cli/serve.rs"]

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::PolicyError;
 use crate::hierarchy::{CaRole, Hierarchy};
 use crate::profile::ProfileId;
+use crate::registers::RegisterSettings;
 
 /// CarePKI's default (demo) OID arc, under IANA's documentation enterprise number
 /// (RFC 5612); see the module docs.
@@ -68,6 +69,9 @@ pub struct CeremonyFile {
     /// Delegated OCSP responder certificates: validity in days, 2..=90 (default
     /// 14); a new one is issued when less than half remains.
     pub ocsp_responder_days: Option<u32>,
+    /// The professional registers (`[registers]`): what a re-import does with a right
+    /// that ended (default: flag it for a registrar).
+    pub registers: RegisterSettings,
 }
 
 /// URL templates of a deployment.
@@ -124,6 +128,8 @@ pub struct Ceremony {
     pub ocsp_validity: i64,
     /// OCSP responder certificate validity, seconds.
     pub ocsp_responder_validity: i64,
+    /// The professional registers' settings.
+    pub registers: RegisterSettings,
 }
 
 /// The hash an RSA CA key signs with.
@@ -272,6 +278,7 @@ impl Ceremony {
             root_path_len,
             allow_wildcards: file.allow_wildcards.unwrap_or(false),
             serial_prefix,
+            registers: file.registers,
         };
         for (what, url) in [
             ("urls.crl", c.crl_url("root")),

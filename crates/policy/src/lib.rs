@@ -1,6 +1,7 @@
 //! Pure policy for CarePKI: the ceremony file (names, OIDs, URLs), the two CA
 //! hierarchies, the service-certificate profiles with the check of a request against
-//! them and the profile lints, and the organisation register's rules.
+//! them and the profile lints, the organisation register's rules, and the professional
+//! registers (Terhikki, Suosikki).
 //!
 //! No I/O and no clock: callers pass files' contents and times in.
 #![forbid(unsafe_code)]
@@ -11,6 +12,7 @@ pub mod ceremony;
 pub mod hierarchy;
 pub mod org;
 pub mod profile;
+pub mod registers;
 
 pub use ceremony::Ceremony;
 pub use hierarchy::{CaRole, Hierarchy};

@@ -12,6 +12,7 @@ use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::eservice::{self, EserviceJob, EserviceOutput};
 use crate::model::{CaRow, ImportSummary, IssuanceRecord, NewAuditEvent, OrganisationRow};
 use crate::multirow::{MultiRow, chunks};
+use crate::professionals::{self, ProfessionalsJob, ProfessionalsOutput};
 use crate::read::{organisation_columns, organisation_from_row};
 use crate::sessions::{self, ApiTokenJob, ApiTokenRow};
 use crate::status::{self, CrlRow, OcspResponseRow, ResponderRow, Revocation};
@@ -80,6 +81,8 @@ pub(crate) enum Job {
     Eservice(Box<EserviceJob>),
     /// A write of API tokens (`sessions.rs`).
     ApiToken(Box<ApiTokenJob>),
+    /// A write of the professional registers (`professionals.rs`).
+    Professionals(Box<ProfessionalsJob>),
 }
 
 /// What a job returns to its caller.
@@ -91,6 +94,7 @@ pub(crate) enum Output {
     Revocation(Box<Revocation>),
     Eservice(Box<EserviceOutput>),
     ApiToken(Box<ApiTokenRow>),
+    Professionals(Box<ProfessionalsOutput>),
 }
 
 /// An audit event produced by a job, inserted with the batch's others just
@@ -137,6 +141,11 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Who acts.
+    pub(crate) fn actor(&self) -> &str {
+        self.actor
+    }
+
     /// Records an audit event of this job's actor and time.
     pub(crate) fn audit(
         &mut self,
@@ -189,6 +198,7 @@ pub(crate) async fn run(
         Job::AppendAudit(ev) => (ev.actor.as_str(), ev.at),
         Job::Eservice(job) => (job.actor.as_str(), job.at),
         Job::ApiToken(job) => (job.actor.as_str(), job.at),
+        Job::Professionals(job) => (job.actor.as_str(), job.at),
         Job::StoreOcspResponses { rows } => {
             status::store_ocsp_responses(conn, rows).await?;
             return Ok(Output::Unit);
@@ -240,6 +250,9 @@ pub(crate) async fn run(
         Job::ApiToken(job) => sessions::run(&mut cx, job)
             .await
             .map(|row| Output::ApiToken(Box::new(row))),
+        Job::Professionals(job) => professionals::run(&mut cx, job)
+            .await
+            .map(|out| Output::Professionals(Box::new(out))),
         Job::AppendAudit(_) | Job::StoreOcspResponses { .. } => Ok(Output::Unit),
     }
 }

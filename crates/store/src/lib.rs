@@ -16,6 +16,8 @@
 //!   `abandoned`),
 //! - the certificates ([`CertificateRow`]) and
 //! - the audit log ([`AuditEvent`]),
+//! - the professional registers ([`ProfessionalRow`], with the findings of a
+//!   sync, [`RegisterFinding`]),
 //! - the mail outbox, the e-service's users and applications, and its
 //!   sign-in: sessions, pending OIDC logins and API tokens ([`SessionRow`],
 //!   [`OidcLoginRow`], [`ApiTokenRow`]; only hashes of their tokens).
@@ -55,6 +57,7 @@ mod jobs;
 mod model;
 mod multirow;
 mod outbox;
+mod professionals;
 mod read;
 mod search;
 mod sessions;
@@ -86,6 +89,10 @@ pub use model::{
 pub use outbox::{
     ClaimedMail, EnqueueOutcome, MAX_ATTACHMENT_BYTES, MAX_DEDUPE_KEY_LEN, MailAttachment,
     MailCounts, MailRow, MailStatus, NewMail,
+};
+pub use professionals::{
+    FINDING_KINDS, ON_ENDED, ProfessionalRightRow, ProfessionalRow, REGISTERS, RIGHT_KINDS,
+    RegisterFinding, SyncReport,
 };
 use read::{ca_columns, certificate_columns, organisation_columns};
 pub use search::{

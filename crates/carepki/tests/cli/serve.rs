@@ -149,6 +149,12 @@ fn serve_first_run_serves_health_and_ca_certificates() {
     // The first run imported the example register and made both hierarchies.
     let orgs = pki.run(&["org", "list", "--json"]).ok().json();
     assert!(orgs.as_array().unwrap().len() >= 20, "{orgs}");
+    // ... and the example professional registers (issue 5).
+    let doctor = pki
+        .run(&["professionals", "show", "99900000101", "--json"])
+        .ok()
+        .json();
+    assert_eq!(doctor["is_prescriber"], true, "{doctor}");
     pki.run(&["ca", "export", "--out-dir", s(&pki.cas_dir())])
         .ok();
 

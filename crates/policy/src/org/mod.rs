@@ -387,7 +387,7 @@ fn json_error(err: serde_json::Error) -> OrgError {
     }
 }
 
-fn json_kind(value: &Value) -> &'static str {
+pub(crate) fn json_kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -400,7 +400,7 @@ fn json_kind(value: &Value) -> &'static str {
 
 /// A deserialisation pass that accepts any JSON but rejects an object with a
 /// repeated key (which `serde_json::Value` would silently collapse to the last one).
-struct NoDuplicateKeys;
+pub(crate) struct NoDuplicateKeys;
 
 impl<'de> Deserialize<'de> for NoDuplicateKeys {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -801,7 +801,7 @@ fn check_rules(rec: &mut Record<'_>, fields: &RuleFields<'_>, prefix: &str) {
 
 /// Characters that are not control characters but are invisible or reorder text:
 /// they have no place in a name shown in certificates (spoofing risk).
-fn is_invisible_format_char(c: char) -> bool {
+pub(crate) fn is_invisible_format_char(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'
