@@ -581,7 +581,7 @@ pub fn check_card_request(
         }
         (Some(d), Some(cap)) if d > cap => {
             let months = kind.max_months();
-            let span = if months % 12 == 0 {
+            let span = if months.is_multiple_of(12) {
                 format!("{} years", months / 12)
             } else {
                 format!("{months} months")

@@ -304,13 +304,10 @@ fn temporary_cards_copy_the_pending_order_and_last_three_months() {
 
 #[test]
 fn test_cards_go_to_fixed_test_identities_under_the_test_hierarchy() {
-    for i in 0..TEST_IDENTITIES.len() {
+    for (i, identity) in TEST_IDENTITIES.iter().enumerate() {
         let h = test_holder(i);
         let a = approve(&request(CardKind::Test, &h, None));
-        assert_eq!(
-            a.signature.sv_number.as_deref(),
-            TEST_IDENTITIES[i].sv_number
-        );
+        assert_eq!(a.signature.sv_number.as_deref(), identity.sv_number);
         assert_eq!(
             a.authentication.policy_oid.to_string(),
             "1.3.6.1.4.1.32473.77.2.101"

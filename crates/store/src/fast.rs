@@ -356,6 +356,9 @@ async fn refuse_changed_organisations<'a>(
     Ok(ok)
 }
 
+/// A certificate holding a key: serial, org_oid, status, and whether it is on a card.
+type KeyHolder = (String, Option<String>, String, bool);
+
 /// Refuses the jobs whose key is bound to a revoked certificate or another
 /// organisation's (as [`jobs::key_conflict`] does one by one); returns the rest.
 async fn refuse_key_conflicts<'a>(
@@ -363,8 +366,8 @@ async fn refuse_key_conflicts<'a>(
     jobs: Vec<(usize, &'a IssuanceRecord, &'a String, i64)>,
     results: &mut [Option<Result<Output>>],
 ) -> std::result::Result<Vec<(usize, &'a IssuanceRecord, &'a String, i64)>, GiveUp> {
-    // spki → (serial, org_oid, status, on a card) of the certificates holding it.
-    let mut holders: HashMap<String, Vec<(String, Option<String>, String, bool)>> = HashMap::new();
+    // spki → the certificates holding it.
+    let mut holders: HashMap<String, Vec<KeyHolder>> = HashMap::new();
     for chunk in chunks(&jobs) {
         let mut query = sqlx::query(AssertSqlSafe(KEY_HOLDERS.sql_for(conn, chunk.len())));
         for (_, rec, _, _) in chunk {
