@@ -15,6 +15,7 @@ use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, EcdsaKeyPair, KeyPair,
 };
+use carepki_ca::inspect::{InspectInput, Verdict};
 use carepki_ca::{CaError, CardIssueRequest, Issued};
 use carepki_policy::card::{HolderFacts, TEST_IDENTITIES, add_months, assigned_holder_number};
 use carepki_policy::{CardKind, ProfileId};
@@ -452,6 +453,25 @@ async fn pseudonym_only_for_prescribers_and_caps_by_kind() {
             a.subject
         );
         assert_eq!(a.ca, "temporary");
+
+        // The certificate test service knows the card profiles: an RSA card's pair
+        // is valid and fits its use.
+        let (a, s) = ca
+            .issue_card(&request("rsa", CardKind::Professional, KeyType::Rsa2048))
+            .await
+            .unwrap();
+        for issued in [&a, &s] {
+            let r = ca
+                .inspect(
+                    InspectInput::Certificate(issued.pem.clone().into_bytes()),
+                    common_now(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(r.verdict, Verdict::Valid, "{backend}: {r:#?}");
+            let usage = r.usage.unwrap();
+            assert_eq!(usage.fit, Some(true), "{backend}: {usage:#?}");
+        }
         store.close().await;
         drop(guard);
     }
