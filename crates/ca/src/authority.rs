@@ -93,8 +93,9 @@ pub struct IssueRequest {
 pub struct Issued {
     /// Serial number, lower-case hex.
     pub serial: String,
-    /// Profile.
-    pub profile: ProfileId,
+    /// The profile's name: a service profile ([`ProfileId`]) or a card
+    /// certificate's (`card-<kind>-<role>`, [`carepki_policy::CardProfile`]).
+    pub profile: String,
     /// Subject, as text.
     pub subject: String,
     /// Issuer, as text.
@@ -543,6 +544,9 @@ impl Authority {
                 StoreError::KeyInUse { serial, revoked: false } => CaError::KeyReused(format!(
                     "this public key is already certified for another organisation (certificate {serial}); generate a new key pair"
                 )),
+                StoreError::CardKeyInUse { serial } => CaError::KeyReused(format!(
+                    "this public key is on a certificate card (certificate {serial}); a card's keys are certified for that card only; generate a new key pair"
+                )),
                 other => CaError::Store(other),
             })?;
         times.store_record += t.elapsed();
@@ -562,7 +566,7 @@ impl Authority {
 
         Ok(Issued {
             serial: serial.to_owned(),
-            profile: approved.profile,
+            profile: approved.profile.as_str().to_owned(),
             subject,
             issuer: ca.row.subject.clone(),
             ca: ca.row.id.clone(),
@@ -644,7 +648,10 @@ impl Authority {
 
     /// An organisation from the register, its version, and whether it came from the
     /// cache.
-    async fn organisation(&self, oid: &str) -> Result<(Organisation, i64, bool), CaError> {
+    pub(crate) async fn organisation(
+        &self,
+        oid: &str,
+    ) -> Result<(Organisation, i64, bool), CaError> {
         if let Some((org, version)) = self
             .organisations
             .read()
@@ -665,7 +672,7 @@ impl Authority {
         Ok((org, version, false))
     }
 
-    fn forget_organisation(&self, oid: &str) {
+    pub(crate) fn forget_organisation(&self, oid: &str) {
         if let Ok(mut cache) = self.organisations.write() {
             cache.remove(oid);
         }
@@ -674,7 +681,7 @@ impl Authority {
     /// A CA's own key is never certified for a subscriber. Whether the key is bound to
     /// a revoked certificate or another organisation's is decided atomically when the
     /// issuance record is stored (`Store::store_issuance_record`).
-    fn check_not_a_ca_key(&self, key: &PublicKey) -> Result<(), CaError> {
+    pub(crate) fn check_not_a_ca_key(&self, key: &PublicKey) -> Result<(), CaError> {
         let hash = key.spki_sha256_hex();
         if self.cas.values().any(|ca| ca.spki_sha256 == hash) {
             return Err(CaError::KeyReused(

@@ -17,6 +17,15 @@ pub enum CaError {
     /// The request breaks its profile.
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    /// A card's public key (SubjectPublicKeyInfo from the token) is malformed or
+    /// breaks the key rules.
+    #[error("the card's {role} key: {source}")]
+    CardKey {
+        /// Which of the card's keys.
+        role: carepki_policy::KeyRole,
+        /// What is wrong with it.
+        source: X509Error,
+    },
     /// The organisation is not in the register (R-ELIGIBLE).
     #[error(
         "organisation {0} is not in the organisation register (R-ELIGIBLE); import it with `carepki org import`"

@@ -1327,6 +1327,23 @@ fn expectation(
         if profile == crate::responder::RESPONDER_PROFILE {
             return Some(responder("profile"));
         }
+        if let Some(card) = carepki_policy::CardProfile::parse(profile) {
+            return Some(Expectation {
+                purpose: card.as_str().to_owned(),
+                purpose_from: "profile",
+                key_usage: match (key, card.role) {
+                    (Some(k), role) => role.key_usage(k),
+                    (None, carepki_policy::KeyRole::Authentication) => vec![Ku::DigitalSignature],
+                    (None, carepki_policy::KeyRole::Signature) => vec![Ku::NonRepudiation],
+                },
+                extended_key_usage: card
+                    .role
+                    .extended_key_usage()
+                    .into_iter()
+                    .map(|e| e.oid())
+                    .collect(),
+            });
+        }
     }
     if is_ca {
         return Some(Expectation {

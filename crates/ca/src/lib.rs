@@ -1,5 +1,6 @@
 //! CarePKI's certificate authority: the key ceremony that creates the production and
-//! TEST hierarchies, and the issuance cycle of docs/ISSUANCE.md.
+//! TEST hierarchies, and the issuance cycle of docs/ISSUANCE.md, for service
+//! certificates and for the two certificates of a card (`card`).
 //!
 //! This crate is the only holder of CA signing keys ([`carepki_keys::Signer`]).
 #![forbid(unsafe_code)]
@@ -7,6 +8,7 @@
 pub mod audit;
 pub mod authority;
 pub mod bench;
+pub mod card;
 pub mod crl;
 pub mod datadir;
 pub mod error;
@@ -18,6 +20,7 @@ pub mod revoke;
 pub mod serial;
 
 pub use authority::{Authority, IssueRequest, Issued, LoadedCa, StepTimes};
+pub use card::CardIssueRequest;
 pub use datadir::DataDir;
 pub use error::CaError;
 

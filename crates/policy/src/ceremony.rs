@@ -17,6 +17,7 @@ use carepki_x509::oid::PolicyOid;
 use serde::{Deserialize, Serialize};
 
 use crate::PolicyError;
+use crate::card::{CardKind, KeyRole, key_algorithm_config_name, parse_key_algorithm};
 use crate::hierarchy::{CaRole, Hierarchy};
 use crate::profile::ProfileId;
 use crate::registers::RegisterSettings;
@@ -38,6 +39,12 @@ pub struct CeremonyFile {
     pub oid_arc: Option<String>,
     /// Explicit policy OIDs per profile, overriding `<oid_arc>.1.<n>`.
     pub policy_oids: std::collections::BTreeMap<String, String>,
+    /// Explicit policy OIDs of card certificates per card kind (`professional`,
+    /// `staff`, `actor`, `temporary`, `test`), overriding `<oid_arc>.2.<n>`. Both
+    /// certificates of a card carry their kind's OID.
+    pub card_policy_oids: std::collections::BTreeMap<String, String>,
+    /// The key types a card's keys may have, per key role.
+    pub card_key_algorithms: CardKeyAlgorithms,
     /// The organisation in the CAs' subjects (default "CarePKI").
     pub organization: Option<String>,
     /// The country in the CAs' subjects (default "FI").
@@ -89,6 +96,17 @@ pub struct UrlTemplates {
     pub delta_crl: Option<String>,
 }
 
+/// The key types allowed on cards, per role; names as `init --algorithm` spells
+/// them: `ecdsa-p256`, `ecdsa-p384`, `rsa-2048`, `rsa-3072`, `rsa-4096`. Unset: all five.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CardKeyAlgorithms {
+    /// Keys of authentication certificates.
+    pub authentication: Option<Vec<String>>,
+    /// Keys of signature certificates.
+    pub signature: Option<Vec<String>>,
+}
+
 /// A validated ceremony: every value present and checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ceremony {
@@ -102,6 +120,8 @@ pub struct Ceremony {
     /// Whether the OIDs are still CarePKI's example defaults.
     pub default_oids: bool,
     policy_oids: Vec<(ProfileId, String)>,
+    card_policy_oids: Vec<(CardKind, String)>,
+    card_key_algorithms: Vec<(KeyRole, Vec<String>)>,
     /// The O of CA subjects.
     pub organization: String,
     /// The C of CA subjects.
@@ -166,7 +186,9 @@ impl Ceremony {
             .trim_end_matches('/')
             .to_owned();
         check_url(&base_url).map_err(|m| bad(format!("base_url: {m}")))?;
-        let default_oids = file.oid_arc.is_none() && file.policy_oids.is_empty();
+        let default_oids = file.oid_arc.is_none()
+            && file.policy_oids.is_empty()
+            && file.card_policy_oids.is_empty();
         let oid_arc = file.oid_arc.unwrap_or_else(|| DEFAULT_OID_ARC.to_owned());
         PolicyOid::parse(&oid_arc).map_err(|e| bad(format!("oid_arc: {e}")))?;
         let mut policy_oids = Vec::new();
@@ -182,6 +204,78 @@ impl Ceremony {
             if ProfileId::parse(key).is_none() {
                 return Err(bad(format!("policy_oids: unknown profile \"{key}\"")));
             }
+        }
+        let mut card_policy_oids = Vec::new();
+        for kind in CardKind::ALL {
+            let oid = match file.card_policy_oids.get(kind.as_str()) {
+                Some(o) => o.clone(),
+                None => format!("{oid_arc}.2.{}", kind.policy_arc()),
+            };
+            PolicyOid::parse(&oid).map_err(|e| bad(format!("policy OID of {kind} cards: {e}")))?;
+            card_policy_oids.push((kind, oid));
+        }
+        for key in file.card_policy_oids.keys() {
+            if CardKind::parse(key).is_none() {
+                return Err(bad(format!(
+                    "card_policy_oids: unknown card kind \"{key}\"; use professional, staff, actor, temporary or test"
+                )));
+            }
+        }
+        // A card certificate's policy tells relying parties which card it is on, so
+        // it is never shared with another card kind or a service profile. (Service
+        // profiles are not checked against each other, which older ceremony files
+        // may rely on.)
+        for (i, (kind, oid)) in card_policy_oids.iter().enumerate() {
+            let clash = card_policy_oids[..i]
+                .iter()
+                .map(|(k, o)| (k.to_string() + " cards", o))
+                .chain(
+                    policy_oids
+                        .iter()
+                        .map(|(p, o)| (format!("the {p} profile"), o)),
+                )
+                .find(|(_, o)| *o == oid);
+            if let Some((other, _)) = clash {
+                return Err(bad(format!(
+                    "policy OID {oid} of {kind} cards is also given to {other}; each card kind needs its own"
+                )));
+            }
+        }
+        let mut card_key_algorithms = Vec::new();
+        for (role, names) in [
+            (
+                KeyRole::Authentication,
+                &file.card_key_algorithms.authentication,
+            ),
+            (KeyRole::Signature, &file.card_key_algorithms.signature),
+        ] {
+            let names = match names {
+                None => crate::card::CARD_KEY_ALGORITHMS
+                    .iter()
+                    .map(|a| key_algorithm_config_name(*a).to_owned())
+                    .collect(),
+                Some(names) => {
+                    if names.is_empty() {
+                        return Err(bad(format!(
+                            "card_key_algorithms.{role}: name at least one key type"
+                        )));
+                    }
+                    let mut out: Vec<String> = Vec::new();
+                    for n in names {
+                        let alg = parse_key_algorithm(n).ok_or_else(|| {
+                            bad(format!(
+                                "card_key_algorithms.{role}: unknown key type \"{n}\"; use ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072 or rsa-4096"
+                            ))
+                        })?;
+                        let canonical = key_algorithm_config_name(alg).to_owned();
+                        if !out.contains(&canonical) {
+                            out.push(canonical);
+                        }
+                    }
+                    out
+                }
+            };
+            card_key_algorithms.push((role, names));
         }
         for key in file.ca_names.keys() {
             if crate::hierarchy::parse_ca_id(key).is_none() {
@@ -269,6 +363,8 @@ impl Ceremony {
             oid_arc,
             default_oids,
             policy_oids,
+            card_policy_oids,
+            card_key_algorithms,
             organization: file.organization.unwrap_or_else(|| "CarePKI".into()),
             country: file.country.unwrap_or_else(|| "FI".into()),
             ca_names: file.ca_names,
@@ -337,6 +433,32 @@ impl Ceremony {
             .map(|(_, o)| o.as_str())
             .expect("every profile has a policy OID after validation");
         PolicyOid::parse(text).expect("validated when the ceremony was built")
+    }
+
+    /// The certificate policy OID of a card kind's certificates.
+    pub fn card_policy_oid(&self, kind: CardKind) -> PolicyOid {
+        let text = self
+            .card_policy_oids
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, o)| o.as_str())
+            .expect("every card kind has a policy OID after validation");
+        PolicyOid::parse(text).expect("validated when the ceremony was built")
+    }
+
+    /// The key types (config names, e.g. `ecdsa-p384`) a card key of `role` may have.
+    pub fn card_key_algorithms(&self, role: KeyRole) -> &[String] {
+        self.card_key_algorithms
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, names)| names.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Whether a card key of `role` may be of type `algorithm`.
+    pub fn card_key_allowed(&self, role: KeyRole, algorithm: carepki_x509::KeyAlgorithm) -> bool {
+        let name = key_algorithm_config_name(algorithm);
+        self.card_key_algorithms(role).iter().any(|n| n == name)
     }
 
     /// The common name of a CA.

@@ -517,14 +517,7 @@ pub fn lint_profile_decoded(
         _ => {}
     }
 
-    let policies = tbs
-        .extensions()
-        .into_iter()
-        .flatten()
-        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CERTIFICATE_POLICIES)
-        .map(|e| decode_policy_ids(e.extn_value.as_bytes()));
-    if !matches!(&policies, Some(Ok(ids)) if ids.len() == 1 && ids[0] == approved.policy_oid.ber())
-    {
+    if !policy_is(tbs, &approved.policy_oid) {
         f(
             "profile.policy",
             format!(
@@ -533,39 +526,13 @@ pub fn lint_profile_decoded(
             ),
         );
     }
-
-    let crl_ok = matches!(
-        tbs.get_extension::<CrlDistributionPoints>(),
-        Ok(Some((_, dps))) if dps.0.len() == 1 && matches!(
-            &dps.0[0].distribution_point,
-            Some(DistributionPointName::FullName(n)) if uris(n) == [ca.crl_url]
-        )
-    );
-    if !crl_ok {
+    if !crldp_is(tbs, ca.crl_url) {
         f(
             "profile.crldp",
             format!("cRLDistributionPoints must point at {}", ca.crl_url),
         );
     }
-    let aia_ok = match tbs.get_extension::<AuthorityInfoAccessSyntax>() {
-        Ok(Some((_, aia))) => {
-            let ocsp: Vec<&str> = aia
-                .0
-                .iter()
-                .filter(|a| a.access_method == const_oid::db::rfc5280::ID_AD_OCSP)
-                .flat_map(|a| uris(std::slice::from_ref(&a.access_location)))
-                .collect();
-            let issuers: Vec<&str> = aia
-                .0
-                .iter()
-                .filter(|a| a.access_method == const_oid::db::rfc5280::ID_AD_CA_ISSUERS)
-                .flat_map(|a| uris(std::slice::from_ref(&a.access_location)))
-                .collect();
-            ocsp == [ca.ocsp_url] && issuers == [ca.ca_issuers_url]
-        }
-        _ => false,
-    };
-    if !aia_ok {
+    if !aia_is(tbs, ca.ocsp_url, ca.ca_issuers_url) {
         f(
             "profile.aia",
             format!(
@@ -584,6 +551,50 @@ pub fn lint_profile_decoded(
         );
     }
     out
+}
+
+/// Whether certificatePolicies holds exactly `oid`, without qualifiers that change it.
+pub(crate) fn policy_is(tbs: &TbsCertificate, oid: &PolicyOid) -> bool {
+    let policies = tbs
+        .extensions()
+        .into_iter()
+        .flatten()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CERTIFICATE_POLICIES)
+        .map(|e| decode_policy_ids(e.extn_value.as_bytes()));
+    matches!(&policies, Some(Ok(ids)) if ids.len() == 1 && ids[0] == oid.ber())
+}
+
+/// Whether cRLDistributionPoints is exactly one distribution point with `url`.
+pub(crate) fn crldp_is(tbs: &TbsCertificate, url: &str) -> bool {
+    matches!(
+        tbs.get_extension::<CrlDistributionPoints>(),
+        Ok(Some((_, dps))) if dps.0.len() == 1 && matches!(
+            &dps.0[0].distribution_point,
+            Some(DistributionPointName::FullName(n)) if uris(n) == [url]
+        )
+    )
+}
+
+/// Whether authorityInfoAccess gives exactly this OCSP URL and this caIssuers URL.
+pub(crate) fn aia_is(tbs: &TbsCertificate, ocsp_url: &str, ca_issuers_url: &str) -> bool {
+    match tbs.get_extension::<AuthorityInfoAccessSyntax>() {
+        Ok(Some((_, aia))) => {
+            let ocsp: Vec<&str> = aia
+                .0
+                .iter()
+                .filter(|a| a.access_method == const_oid::db::rfc5280::ID_AD_OCSP)
+                .flat_map(|a| uris(std::slice::from_ref(&a.access_location)))
+                .collect();
+            let issuers: Vec<&str> = aia
+                .0
+                .iter()
+                .filter(|a| a.access_method == const_oid::db::rfc5280::ID_AD_CA_ISSUERS)
+                .flat_map(|a| uris(std::slice::from_ref(&a.access_location)))
+                .collect();
+            ocsp == [ocsp_url] && issuers == [ca_issuers_url]
+        }
+        _ => false,
+    }
 }
 
 fn uris(names: &[GeneralName]) -> Vec<&str> {

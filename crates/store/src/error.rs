@@ -103,6 +103,25 @@ pub enum StoreError {
         revoked: bool,
     },
 
+    /// The public key is on a card, or a card's new certificate would certify a key
+    /// that another certificate already holds: a card's keys are certified once, for
+    /// one role of one card (R-CARD-CERTS).
+    #[error(
+        "this public key is already certified in certificate {serial}; a card's keys are certified once, for one role of one card"
+    )]
+    CardKeyInUse {
+        /// The certificate that holds the key.
+        serial: String,
+    },
+
+    /// The card already has certificates that are pending, valid or revoked: a card
+    /// holds one pair, and a new card gets a new id.
+    #[error("card {card_id} already has certificates; a new card needs a new card id")]
+    CardExists {
+        /// The card's id.
+        card_id: String,
+    },
+
     /// The organisation record a certificate was built from changed before the
     /// certificate's record was stored; build it again from the current record.
     #[error("organisation {oid} changed in the register while the certificate was prepared")]

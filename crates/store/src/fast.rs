@@ -53,7 +53,8 @@ static RESERVE: MultiRow = MultiRow::new(
 static KEY_HOLDERS: MultiRow = MultiRow::new(
     // Only the key's index in the WHERE clause: with the status there too, SQLite may
     // scan the status index instead (statuses are filtered below).
-    "SELECT spki_sha256, serial, org_oid, status FROM certificates WHERE spki_sha256 IN (",
+    "SELECT spki_sha256, serial, org_oid, status, card_id FROM certificates \
+     WHERE spki_sha256 IN (",
     "{0}",
     1,
     ")",
@@ -355,6 +356,9 @@ async fn refuse_changed_organisations<'a>(
     Ok(ok)
 }
 
+/// A certificate holding a key: serial, org_oid, status, and whether it is on a card.
+type KeyHolder = (String, Option<String>, String, bool);
+
 /// Refuses the jobs whose key is bound to a revoked certificate or another
 /// organisation's (as [`jobs::key_conflict`] does one by one); returns the rest.
 async fn refuse_key_conflicts<'a>(
@@ -362,8 +366,8 @@ async fn refuse_key_conflicts<'a>(
     jobs: Vec<(usize, &'a IssuanceRecord, &'a String, i64)>,
     results: &mut [Option<Result<Output>>],
 ) -> std::result::Result<Vec<(usize, &'a IssuanceRecord, &'a String, i64)>, GiveUp> {
-    // spki → (serial, org_oid, status) of the certificates holding it.
-    let mut holders: HashMap<String, Vec<(String, Option<String>, String)>> = HashMap::new();
+    // spki → the certificates holding it.
+    let mut holders: HashMap<String, Vec<KeyHolder>> = HashMap::new();
     for chunk in chunks(&jobs) {
         let mut query = sqlx::query(AssertSqlSafe(KEY_HOLDERS.sql_for(conn, chunk.len())));
         for (_, rec, _, _) in chunk {
@@ -377,10 +381,12 @@ async fn refuse_key_conflicts<'a>(
             if !matches!(status.as_str(), "pending" | "valid" | "revoked") {
                 continue;
             }
+            let card: Option<String> = row.try_get(4)?;
             holders.entry(row.try_get(0)?).or_default().push((
                 row.try_get(1)?,
                 row.try_get(2)?,
                 status,
+                card.is_some(),
             ));
         }
     }
@@ -388,18 +394,27 @@ async fn refuse_key_conflicts<'a>(
     for job in jobs {
         let (index, rec, _, _) = job;
         let conflict = holders.get(&rec.spki_sha256).and_then(|held| {
-            let others = || held.iter().filter(|(serial, _, _)| *serial != rec.serial);
-            let revoked = others().find(|(_, _, status)| status == "revoked");
-            let foreign = others().find(|(_, org, _)| org.as_deref() != rec.org_oid.as_deref());
-            revoked.map(|h| (h, true)).or(foreign.map(|h| (h, false)))
+            let others = || held.iter().filter(|(serial, ..)| *serial != rec.serial);
+            let revoked = others().find(|(_, _, status, _)| status == "revoked");
+            let on_card = others().find(|(.., card)| *card);
+            let foreign = others().find(|(_, org, ..)| org.as_deref() != rec.org_oid.as_deref());
+            match (revoked, on_card, foreign) {
+                (Some((serial, ..)), _, _) => Some(StoreError::KeyInUse {
+                    serial: serial.clone(),
+                    revoked: true,
+                }),
+                (None, Some((serial, ..)), _) => Some(StoreError::CardKeyInUse {
+                    serial: serial.clone(),
+                }),
+                (None, None, Some((serial, ..))) => Some(StoreError::KeyInUse {
+                    serial: serial.clone(),
+                    revoked: false,
+                }),
+                (None, None, None) => None,
+            }
         });
         match conflict {
-            Some(((serial, _, _), revoked)) => {
-                results[index] = Some(Err(StoreError::KeyInUse {
-                    serial: serial.clone(),
-                    revoked,
-                }));
-            }
+            Some(error) => results[index] = Some(Err(error)),
             None => ok.push(job),
         }
     }

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
+use crate::cards::{self, CardJob};
 use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::eservice::{self, EserviceJob, EserviceOutput};
 use crate::model::{CaRow, ImportSummary, IssuanceRecord, NewAuditEvent, OrganisationRow};
@@ -83,6 +84,8 @@ pub(crate) enum Job {
     ApiToken(Box<ApiTokenJob>),
     /// A write of the professional registers (`professionals.rs`).
     Professionals(Box<ProfessionalsJob>),
+    /// A step of a card's issuance, for both certificates at once (`cards.rs`).
+    Card(Box<CardJob>),
 }
 
 /// What a job returns to its caller.
@@ -146,6 +149,27 @@ impl Ctx<'_> {
         self.actor
     }
 
+    /// How many audit events the batch has recorded so far (for [`Ctx::annotate_audits`]).
+    pub(crate) fn audit_mark(&self) -> usize {
+        self.audits.len()
+    }
+
+    /// Adds `key: value` to the details of the audit events recorded since `mark`
+    /// (a card's id to the events of its certificates).
+    pub(crate) fn annotate_audits(&mut self, mark: usize, key: &str, value: &str) -> Result<()> {
+        for row in self.audits.iter_mut().skip(mark) {
+            let mut details: serde_json::Value =
+                serde_json::from_str(&row.details).map_err(|e| StoreError::CorruptData {
+                    what: format!("audit details are not JSON: {e}"),
+                })?;
+            if let Some(map) = details.as_object_mut() {
+                map.insert(key.to_owned(), serde_json::Value::from(value));
+            }
+            row.details = details.to_string();
+        }
+        Ok(())
+    }
+
     /// Records an audit event of this job's actor and time.
     pub(crate) fn audit(
         &mut self,
@@ -199,6 +223,7 @@ pub(crate) async fn run(
         Job::Eservice(job) => (job.actor.as_str(), job.at),
         Job::ApiToken(job) => (job.actor.as_str(), job.at),
         Job::Professionals(job) => (job.actor.as_str(), job.at),
+        Job::Card(job) => (job.actor.as_str(), job.at),
         Job::StoreOcspResponses { rows } => {
             status::store_ocsp_responses(conn, rows).await?;
             return Ok(Output::Unit);
@@ -253,6 +278,7 @@ pub(crate) async fn run(
         Job::Professionals(job) => professionals::run(&mut cx, job)
             .await
             .map(|out| Output::Professionals(Box::new(out))),
+        Job::Card(job) => cards::run(&mut cx, job).await.map(|()| Output::Unit),
         Job::AppendAudit(_) | Job::StoreOcspResponses { .. } => Ok(Output::Unit),
     }
 }
@@ -460,7 +486,7 @@ async fn insert_cas(cx: &mut Ctx<'_>, cas: &[CaRow]) -> Result<()> {
     Ok(())
 }
 
-async fn reserve_serial(cx: &mut Ctx<'_>, serial: &str, ca_id: &str) -> Result<()> {
+pub(crate) async fn reserve_serial(cx: &mut Ctx<'_>, serial: &str, ca_id: &str) -> Result<()> {
     let done = sqlx::query(
         "INSERT INTO serials (serial, ca_id, state, reserved_at, updated_at) \
          VALUES ($1, $2, 'reserved', $3, $3) ON CONFLICT (serial) DO NOTHING",
@@ -548,7 +574,7 @@ pub(crate) async fn lint_failure(conn: &mut AnyConnection, rec: &IssuanceRecord)
     }
 }
 
-async fn store_issuance_record(cx: &mut Ctx<'_>, rec: &IssuanceRecord) -> Result<()> {
+pub(crate) async fn store_issuance_record(cx: &mut Ctx<'_>, rec: &IssuanceRecord) -> Result<()> {
     if let (Some(oid), Some(version)) = (&rec.org_oid, rec.org_version) {
         let current: Option<i64> =
             sqlx::query_scalar("SELECT version FROM organisations WHERE oid = $1")
@@ -634,16 +660,18 @@ pub(crate) async fn key_conflict(
 ) -> Result<Option<StoreError>> {
     // Only the key's index in the WHERE clause (see fast::KEY_HOLDERS); the rest is
     // decided here.
-    let rows =
-        sqlx::query("SELECT serial, org_oid, status FROM certificates WHERE spki_sha256 = $1")
-            .bind(spki_sha256)
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT serial, org_oid, status, card_id FROM certificates WHERE spki_sha256 = $1",
+    )
+    .bind(spki_sha256)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut found = None;
     for row in rows {
         let holder: String = row.try_get(0)?;
         let holder_org: Option<String> = row.try_get(1)?;
         let status: String = row.try_get(2)?;
+        let holder_card: Option<String> = row.try_get(3)?;
         if holder == serial || !matches!(status.as_str(), "pending" | "valid" | "revoked") {
             continue;
         }
@@ -653,7 +681,9 @@ pub(crate) async fn key_conflict(
                 revoked: true,
             }));
         }
-        if holder_org.as_deref() != org_oid && found.is_none() {
+        if holder_card.is_some() {
+            found = Some(StoreError::CardKeyInUse { serial: holder });
+        } else if holder_org.as_deref() != org_oid && found.is_none() {
             found = Some(StoreError::KeyInUse {
                 serial: holder,
                 revoked: false,
@@ -663,7 +693,7 @@ pub(crate) async fn key_conflict(
     Ok(found)
 }
 
-async fn store_certificate(cx: &mut Ctx<'_>, serial: &str, der: &[u8]) -> Result<()> {
+pub(crate) async fn store_certificate(cx: &mut Ctx<'_>, serial: &str, der: &[u8]) -> Result<()> {
     let done = sqlx::query(
         "UPDATE serials SET state = 'issued', updated_at = $2 \
          WHERE serial = $1 AND state = 'linted'",
@@ -714,7 +744,7 @@ async fn store_certificate(cx: &mut Ctx<'_>, serial: &str, der: &[u8]) -> Result
     Ok(())
 }
 
-async fn abandon_serial(cx: &mut Ctx<'_>, serial: &str, reason: &str) -> Result<()> {
+pub(crate) async fn abandon_serial(cx: &mut Ctx<'_>, serial: &str, reason: &str) -> Result<()> {
     let Some((state, ca_id)) = serial_state(cx.conn, serial).await? else {
         return Err(StoreError::NotFound {
             what: "serial",

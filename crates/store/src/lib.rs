@@ -30,6 +30,12 @@
 //! abandoned with [`Store::abandon_serial`] or, on start-up,
 //! [`Store::abandon_stale_serials`]; serial numbers are never reused.
 //!
+//! A certificate card's two certificates go through the same steps together,
+//! each step one transaction for both ([`Store::reserve_card_serials`],
+//! [`Store::store_card_records`], [`Store::store_card_certificates`],
+//! [`Store::abandon_card_serials`]): a card never has one certificate without
+//! the other (R-CARD-CERTS).
+//!
 //! # Durability and speed
 //!
 //! SQLite runs in WAL mode with `synchronous=FULL`: a call that returned `Ok`
@@ -49,6 +55,7 @@
 //! In-memory SQLite databases are not supported: every pooled connection
 //! would see a database of its own.
 
+mod cards;
 mod check;
 mod error;
 mod eservice;

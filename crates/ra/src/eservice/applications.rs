@@ -813,7 +813,7 @@ impl EService {
             let ca = self.authority().loaded_ca(&cert.ca_id)?;
             return Ok(Some(carepki_ca::Issued {
                 serial: cert.serial.clone(),
-                profile: facts.profile,
+                profile: facts.profile.as_str().to_owned(),
                 subject: cert.subject.clone(),
                 issuer: ca.row.subject.clone(),
                 ca: cert.ca_id.clone(),
