@@ -11,6 +11,7 @@
 //! language negotiation, local dates and numbers).
 #![forbid(unsafe_code)]
 
+pub mod cardauth;
 pub mod eservice;
 pub mod i18n;
 pub mod oidc;

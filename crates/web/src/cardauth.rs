@@ -1,0 +1,637 @@
+//! Signing in with a certificate card: a TLS listener that asks for a client
+//! certificate, and the extractor that says who signed in (issue 5, points 6
+//! and the acceptance line "a TLS client-certificate sign-in with the card
+//! succeeds"; docs/CARDS.md, "Signing in with the card").
+//!
+//! Two layers check a client:
+//!
+//! 1. **The handshake** ([`server_config`], [`CardCertVerifier`]): rustls with the
+//!    aws-lc-rs provider, TLS 1.2 and 1.3. The server *requests* a client
+//!    certificate; one that is sent must chain to a root of the CA hierarchy
+//!    (the production root; the TEST root only with
+//!    [`CardTlsSettings::accept_test`]), be within its validity and, if it has
+//!    extendedKeyUsage, allow clientAuth (rustls-webpki). The client need not send
+//!    the intermediate: CarePKI's own issuing CAs are added to what it sends.
+//!    A certificate that fails this ends the handshake with a TLS alert. A
+//!    client that sends no certificate completes the handshake.
+//! 2. **Every request** ([`CardClient`], an axum extractor): the certificate
+//!    must be one CarePKI issued, found in its store by serial with the same
+//!    DER, with status `valid` (revoked: refused), within the store's validity
+//!    (expired: refused), and a card **authentication** certificate (profile
+//!    `card-<kind>-authentication`, extendedKeyUsage clientAuth); a signature
+//!    or service certificate is refused. No certificate: 401; refused: 403;
+//!    each with a JSON body `{"status", "error", "detail"}`.
+//!
+//! Checking the store on every request rather than once per connection means
+//! a revocation takes effect on a kept-alive connection at its next request.
+//!
+//! [`CardTlsListener`] is the accept loop: TLS handshakes run in their own tasks
+//! (at most [`HANDSHAKE_TIMEOUT`] each, so a slow client holds up no one), and
+//! axum gets the finished streams; [`CardPeer`], axum's connect info, hands the
+//! verified peer chain to the handlers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::connect_info::Connected;
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use carepki_ca::Authority;
+use carepki_policy::card::{CardProfile, KeyRole};
+use carepki_policy::hierarchy::{CaRole, Hierarchy};
+use carepki_policy::CardKind;
+use carepki_store::Store;
+use carepki_x509::cert::{decode_certificate, serial_hex};
+use carepki_x509::name::{Attr, display_name, name_attributes};
+use carepki_x509::reexport::x509_cert::ext::pkix::ExtendedKeyUsage;
+use rustls::client::danger::HandshakeSignatureValid;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig, SignatureScheme};
+use serde::Serialize;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+
+/// The longest a client may take over its TLS handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many finished handshakes may wait for the server to take them.
+const ACCEPT_QUEUE: usize = 64;
+
+/// The card sign-in listener's own settings.
+pub struct CardTlsSettings {
+    /// The server's certificate, then its issuing CA(s).
+    pub cert_chain: Vec<CertificateDer<'static>>,
+    /// The server's private key.
+    pub key: PrivateKeyDer<'static>,
+    /// Whether cards of the TEST hierarchy may sign in (test environments only).
+    pub accept_test: bool,
+}
+
+impl std::fmt::Debug for CardTlsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardTlsSettings")
+            .field("cert_chain", &self.cert_chain.len())
+            .field("accept_test", &self.accept_test)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the card sign-in listener cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum CardTlsError {
+    /// The CA hierarchy gives no root to trust.
+    #[error("no {0} root CA in the database: card sign-in has nothing to trust")]
+    NoRoot(&'static str),
+    /// rustls refused the configuration (a bad root, or a key that does not fit the
+    /// certificate).
+    #[error("card sign-in TLS configuration: {0}")]
+    Tls(String),
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// The roots a card may chain to, and CarePKI's other CA certificates (the
+/// intermediates a client need not send).
+fn card_trust(
+    authority: &Authority,
+    accept_test: bool,
+) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), CardTlsError> {
+    let mut roots = RootCertStore::empty();
+    let mut intermediates = Vec::new();
+    let mut production_root = false;
+    for ca in authority.cas().values() {
+        if ca.hierarchy == Hierarchy::Test && !accept_test {
+            continue;
+        }
+        let der = CertificateDer::from(ca.row.cert_der.clone());
+        if ca.role == CaRole::Root {
+            production_root |= ca.hierarchy == Hierarchy::Production;
+            roots
+                .add(der)
+                .map_err(|e| CardTlsError::Tls(format!("root CA {}: {e}", ca.row.id)))?;
+        } else {
+            intermediates.push(der);
+        }
+    }
+    if !production_root {
+        return Err(CardTlsError::NoRoot("production"));
+    }
+    Ok((roots, intermediates))
+}
+
+/// The client-certificate verifier of card sign-in: rustls-webpki's, with the
+/// roots of the CA hierarchy, a certificate requested but not required, and
+/// CarePKI's own intermediates added to the ones the client sends.
+#[derive(Debug)]
+pub struct CardCertVerifier {
+    inner: Arc<dyn ClientCertVerifier>,
+    intermediates: Vec<CertificateDer<'static>>,
+}
+
+impl CardCertVerifier {
+    /// The verifier for `authority`'s hierarchy (TEST only when `accept_test`).
+    pub fn new(authority: &Authority, accept_test: bool) -> Result<Self, CardTlsError> {
+        let (roots, intermediates) = card_trust(authority, accept_test)?;
+        let inner = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
+            .allow_unauthenticated()
+            .build()
+            .map_err(|e| CardTlsError::Tls(e.to_string()))?;
+        Ok(Self {
+            inner,
+            intermediates,
+        })
+    }
+}
+
+impl ClientCertVerifier for CardCertVerifier {
+    fn offer_client_auth(&self) -> bool {
+        true
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        false
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        let mut all: Vec<CertificateDer<'_>> = intermediates.to_vec();
+        all.extend(self.intermediates.iter().cloned());
+        self.inner.verify_client_cert(end_entity, &all, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// The rustls server configuration of card sign-in: aws-lc-rs (no process-wide
+/// default provider), TLS 1.3 and 1.2, [`CardCertVerifier`], the server's own
+/// certificate, HTTP/1.1.
+pub fn server_config(
+    authority: &Authority,
+    settings: CardTlsSettings,
+) -> Result<Arc<ServerConfig>, CardTlsError> {
+    let verifier = CardCertVerifier::new(authority, settings.accept_test)?;
+    let mut config = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| CardTlsError::Tls(e.to_string()))?
+        .with_client_cert_verifier(Arc::new(verifier))
+        .with_single_cert(settings.cert_chain, settings.key)
+        .map_err(|e| CardTlsError::Tls(format!("the server certificate and key: {e}")))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// The accept loop: a TCP listener whose connections come out TLS-handshaken.
+/// Give it to `axum::serve` with `into_make_service_with_connect_info::<CardPeer>()`.
+#[derive(Debug)]
+pub struct CardTlsListener {
+    local: SocketAddr,
+    ready: tokio::sync::mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl CardTlsListener {
+    /// Starts accepting on `tcp` with `config`; each handshake runs in its own
+    /// task. A failed handshake is logged (peer address and rustls' reason) and
+    /// its connection dropped.
+    pub fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> std::io::Result<Self> {
+        let local = tcp.local_addr()?;
+        let (tx, ready) = tokio::sync::mpsc::channel(ACCEPT_QUEUE);
+        let acceptor = TlsAcceptor::from(config);
+        let task = tokio::spawn(async move {
+            loop {
+                let (stream, peer) = match tcp.accept().await {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "card sign-in: accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            let _ = tx.send((tls, peer)).await;
+                        }
+                        Ok(Err(e)) => {
+                            tracing::info!(%peer, error = %e, "card sign-in: TLS handshake refused");
+                        }
+                        Err(_) => {
+                            tracing::info!(%peer, "card sign-in: TLS handshake timed out");
+                        }
+                    }
+                });
+            }
+        });
+        Ok(Self { local, ready, task })
+    }
+}
+
+impl Drop for CardTlsListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl axum::serve::Listener for CardTlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.ready.recv().await {
+            Some(x) => x,
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.local)
+    }
+}
+
+/// A connection of the card listener: its peer address and the client
+/// certificate chain the handshake verified (end entity first; empty when the
+/// client sent none). Reached by handlers as `ConnectInfo<CardPeer>`.
+#[derive(Debug, Clone)]
+pub struct CardPeer {
+    /// The client's address.
+    pub addr: SocketAddr,
+    /// The verified chain, DER, as the client sent it.
+    pub chain: Arc<Vec<Vec<u8>>>,
+}
+
+impl Connected<axum::serve::IncomingStream<'_, CardTlsListener>> for CardPeer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, CardTlsListener>) -> Self {
+        let chain = stream
+            .io()
+            .get_ref()
+            .1
+            .peer_certificates()
+            .map(|c| c.iter().map(|d| d.as_ref().to_vec()).collect())
+            .unwrap_or_default();
+        Self {
+            addr: *stream.remote_addr(),
+            chain: Arc::new(chain),
+        }
+    }
+}
+
+/// What [`CardClient`] needs to check a certificate against the store.
+#[derive(Clone)]
+pub struct CardAuthState {
+    /// The store with the certificates' status rows.
+    pub store: Store,
+    /// Whether TEST cards may sign in.
+    pub accept_test: bool,
+    /// The ids of the TEST hierarchy's CAs.
+    test_cas: Arc<Vec<String>>,
+}
+
+impl CardAuthState {
+    /// The state for `authority`'s store.
+    pub fn new(authority: &Authority, accept_test: bool) -> Self {
+        let test_cas = authority
+            .cas()
+            .values()
+            .filter(|ca| ca.hierarchy == Hierarchy::Test)
+            .map(|ca| ca.row.id.clone())
+            .collect();
+        Self {
+            store: authority.store().clone(),
+            accept_test,
+            test_cas: Arc::new(test_cas),
+        }
+    }
+}
+
+impl std::fmt::Debug for CardAuthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardAuthState")
+            .field("accept_test", &self.accept_test)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who signed in with a card: the authentication certificate of the TLS
+/// connection, checked against the store on this request. An axum extractor:
+/// a handler that takes it is reached only by a signed-in card holder.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardClient {
+    /// The certificate, DER.
+    #[serde(skip)]
+    pub der: Vec<u8>,
+    /// Serial number, lower-case hex.
+    pub serial: String,
+    /// The issuing CA's id.
+    pub ca: String,
+    /// The subject, as text.
+    pub subject: String,
+    /// The card's kind.
+    pub card_kind: CardKind,
+    /// commonName ("Surname Given names").
+    pub common_name: String,
+    /// givenName.
+    pub given_name: String,
+    /// surname.
+    pub surname: String,
+    /// serialNumber: the registration number for professional (and temporary)
+    /// cards, a CarePKI-assigned holder number for others.
+    pub holder_number: String,
+    /// title.
+    pub title: Option<String>,
+    /// pseudonym: the SV number of a prescriber (R-SV).
+    pub sv_number: Option<String>,
+    /// End of validity, unix seconds.
+    pub not_after: i64,
+    /// Whether the card is of the TEST hierarchy.
+    pub test: bool,
+}
+
+impl CardClient {
+    /// The registration number in the professional registers, for a
+    /// professional or temporary card.
+    pub fn registration_number(&self) -> Option<&str> {
+        matches!(self.card_kind, CardKind::Professional | CardKind::Temporary)
+            .then_some(self.holder_number.as_str())
+    }
+}
+
+/// Why a card sign-in was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CardRefusal {
+    /// No client certificate (or not the card listener).
+    #[error("no client certificate: sign in with the card's authentication certificate (PIN1)")]
+    NoCertificate,
+    /// The certificate is not one CarePKI issued.
+    #[error("certificate {0} was not issued by this CA")]
+    Unknown(String),
+    /// Revoked.
+    #[error("certificate {serial} is revoked ({reason})")]
+    Revoked {
+        /// Serial.
+        serial: String,
+        /// The revocation reason.
+        reason: String,
+    },
+    /// Past its validity (or not yet valid).
+    #[error("certificate {0} is not within its validity period")]
+    Expired(String),
+    /// Not a card authentication certificate.
+    #[error(
+        "certificate {serial} is not a card authentication certificate (profile {profile}): \
+         sign in with the authentication certificate and PIN1, not the signature certificate"
+    )]
+    NotAuthentication {
+        /// Serial.
+        serial: String,
+        /// Its profile.
+        profile: String,
+    },
+    /// A TEST card where TEST cards are not accepted.
+    #[error("certificate {0} is of the TEST hierarchy, which this service does not accept")]
+    Test(String),
+    /// Not valid in some other way (status, unreadable).
+    #[error("certificate {serial} cannot sign in: {why}")]
+    Invalid {
+        /// Serial (or "?").
+        serial: String,
+        /// Why.
+        why: String,
+    },
+    /// The store could not be asked.
+    #[error("the certificate status could not be checked; try again")]
+    Unavailable,
+}
+
+impl CardRefusal {
+    /// A short machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoCertificate => "no-client-certificate",
+            Self::Unknown(_) => "unknown-certificate",
+            Self::Revoked { .. } => "revoked",
+            Self::Expired(_) => "expired",
+            Self::NotAuthentication { .. } => "not-authentication-certificate",
+            Self::Test(_) => "test-card",
+            Self::Invalid { .. } => "invalid-certificate",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::NoCertificate => StatusCode::UNAUTHORIZED,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+impl IntoResponse for CardRefusal {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = serde_json::json!({
+            "status": status.as_u16(),
+            "error": self.code(),
+            "detail": self.to_string(),
+        });
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+impl<S> FromRequestParts<S> for CardClient
+where
+    S: Send + Sync,
+    CardAuthState: FromRef<S>,
+{
+    type Rejection = CardRefusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = CardAuthState::from_ref(state);
+        let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<CardPeer>>() else {
+            return Err(CardRefusal::NoCertificate);
+        };
+        let Some(der) = peer.chain.first() else {
+            return Err(CardRefusal::NoCertificate);
+        };
+        let result = check(&state, der, now_unix()).await;
+        if let Err(refusal) = &result {
+            tracing::info!(peer = %peer.addr, reason = %refusal, "card sign-in refused");
+        }
+        result
+    }
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Checks a client certificate (already chain-verified by the handshake)
+/// against the store at `now`.
+pub async fn check(state: &CardAuthState, der: &[u8], now: i64) -> Result<CardClient, CardRefusal> {
+    let invalid = |serial: &str, why: String| CardRefusal::Invalid {
+        serial: serial.to_owned(),
+        why,
+    };
+    let cert = decode_certificate(der).map_err(|e| invalid("?", e.to_string()))?;
+    let tbs = cert.tbs_certificate();
+    let serial = serial_hex(tbs.serial_number().as_bytes());
+    let row = match state.store.certificate(&serial).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return Err(CardRefusal::Unknown(serial)),
+        Err(e) => {
+            tracing::error!(error = %e, "card sign-in: certificate lookup failed");
+            return Err(CardRefusal::Unavailable);
+        }
+    };
+    // Same serial, but another certificate: not ours.
+    if row.der.as_deref() != Some(der) {
+        return Err(CardRefusal::Unknown(serial));
+    }
+    match row.status.as_str() {
+        "valid" => {}
+        "revoked" => {
+            return Err(CardRefusal::Revoked {
+                serial,
+                reason: row.revocation_reason.unwrap_or_else(|| "unspecified".into()),
+            });
+        }
+        other => return Err(invalid(&serial, format!("its status is {other}"))),
+    }
+    if now < row.not_before || now > row.not_after {
+        return Err(CardRefusal::Expired(serial));
+    }
+    let profile = CardProfile::parse(&row.profile)
+        .filter(|p| p.role == KeyRole::Authentication)
+        .ok_or_else(|| CardRefusal::NotAuthentication {
+            serial: serial.clone(),
+            profile: row.profile.clone(),
+        })?;
+    let client_auth = tbs
+        .get_extension::<ExtendedKeyUsage>()
+        .ok()
+        .flatten()
+        .is_some_and(|(_, eku)| {
+            eku.0
+                .iter()
+                .any(|oid| *oid == carepki_x509::ext::Eku::ClientAuth.oid())
+        });
+    if !client_auth {
+        return Err(CardRefusal::NotAuthentication {
+            serial,
+            profile: row.profile,
+        });
+    }
+    let test = state.test_cas.contains(&row.ca_id);
+    if test && !state.accept_test {
+        return Err(CardRefusal::Test(serial));
+    }
+    let mut client = CardClient {
+        der: der.to_vec(),
+        serial,
+        ca: row.ca_id,
+        subject: display_name(tbs.subject()),
+        card_kind: profile.kind,
+        common_name: String::new(),
+        given_name: String::new(),
+        surname: String::new(),
+        holder_number: String::new(),
+        title: None,
+        sv_number: None,
+        not_after: row.not_after,
+        test,
+    };
+    for (oid, value, _) in name_attributes(tbs.subject()) {
+        match Attr::from_oid(&oid) {
+            Some(Attr::CommonName) => client.common_name = value,
+            Some(Attr::GivenName) => client.given_name = value,
+            Some(Attr::Surname) => client.surname = value,
+            Some(Attr::SerialNumber) => client.holder_number = value,
+            Some(Attr::Title) => client.title = Some(value),
+            Some(Attr::Pseudonym) => client.sv_number = Some(value),
+            _ => {}
+        }
+    }
+    if client.holder_number.is_empty() {
+        return Err(invalid(&client.serial, "its subject has no serialNumber".into()));
+    }
+    Ok(client)
+}
+
+/// The card sign-in routes: `GET /card/session` answers who signed in.
+pub fn router(state: CardAuthState) -> Router {
+    Router::new()
+        .route("/card/session", get(session))
+        .with_state(state)
+}
+
+async fn session(State(_): State<CardAuthState>, client: CardClient) -> Response {
+    let mut v = serde_json::to_value(&client).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "registration_number".into(),
+            client.registration_number().into(),
+        );
+        obj.insert(
+            "not_after_rfc3339".into(),
+            carepki_ca::authority::rfc3339(client.not_after).into(),
+        );
+    }
+    axum::Json(v).into_response()
+}
+
+/// Serves `app` (typically [`router`]) on the card listener until the process
+/// is stopped (Ctrl-C or SIGTERM).
+pub async fn serve(
+    authority: &Authority,
+    settings: CardTlsSettings,
+    tcp: TcpListener,
+    app: Router,
+) -> Result<(), std::io::Error> {
+    let config = server_config(authority, settings).map_err(std::io::Error::other)?;
+    let listener = CardTlsListener::new(tcp, config)?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<CardPeer>())
+        .with_graceful_shutdown(crate::shutdown_signal())
+        .await
+}
