@@ -7,13 +7,12 @@
 //!
 //! 1. **The handshake** ([`server_config`], [`CardCertVerifier`]): rustls with the
 //!    aws-lc-rs provider, TLS 1.2 and 1.3. The server *requests* a client
-//!    certificate; one that is sent must chain to a root of the CA hierarchy
-//!    (the production root; the TEST root only with
-//!    [`CardTlsSettings::accept_test`]), be within its validity and, if it has
-//!    extendedKeyUsage, allow clientAuth (rustls-webpki). The client need not send
-//!    the intermediate: CarePKI's own issuing CAs are added to what it sends.
-//!    A certificate that fails this ends the handshake with a TLS alert. A
-//!    client that sends no certificate completes the handshake.
+//!    certificate; one that is sent must be issued by an issuing CA of the
+//!    hierarchy (production; TEST only with [`CardTlsSettings::accept_test`]),
+//!    with a valid signature, within its and its CA's validity and, if it has
+//!    extendedKeyUsage, allowing clientAuth. The client need not send the
+//!    intermediate. A certificate that fails this ends the handshake with a TLS
+//!    alert; a client that sends no certificate completes the handshake.
 //! 2. **Every request** ([`CardClient`], an axum extractor): the certificate
 //!    must be one CarePKI issued, found in its store by serial with the same
 //!    DER, with status `valid` (revoked: refused), within the store's validity
@@ -34,6 +33,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_lc_rs::signature::UnparsedPublicKey;
 use axum::Router;
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts, State};
@@ -42,18 +42,21 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use carepki_ca::Authority;
+use carepki_policy::CardKind;
 use carepki_policy::card::{CardProfile, KeyRole};
 use carepki_policy::hierarchy::{CaRole, Hierarchy};
-use carepki_policy::CardKind;
 use carepki_store::Store;
-use carepki_x509::cert::{decode_certificate, serial_hex};
+use carepki_x509::cert::{decode_certificate, name_der, serial_hex, spki_der, unix_time};
+use carepki_x509::ext::Eku;
 use carepki_x509::name::{Attr, display_name, name_attributes};
+use carepki_x509::reexport::der::Encode as _;
+use carepki_x509::reexport::x509_cert::ext::pkix::AuthorityKeyIdentifier;
 use carepki_x509::reexport::x509_cert::ext::pkix::ExtendedKeyUsage;
+use carepki_x509::verify::verification_algorithm;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::server::WebPkiClientVerifier;
-use rustls::{DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig, SignatureScheme};
+use rustls::{DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme};
 use serde::Serialize;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
@@ -100,56 +103,122 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-/// The roots a card may chain to, and CarePKI's other CA certificates (the
-/// intermediates a client need not send).
-fn card_trust(
-    authority: &Authority,
-    accept_test: bool,
-) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), CardTlsError> {
-    let mut roots = RootCertStore::empty();
-    let mut intermediates = Vec::new();
-    let mut production_root = false;
-    for ca in authority.cas().values() {
-        if ca.hierarchy == Hierarchy::Test && !accept_test {
-            continue;
-        }
-        let der = CertificateDer::from(ca.row.cert_der.clone());
-        if ca.role == CaRole::Root {
-            production_root |= ca.hierarchy == Hierarchy::Production;
-            roots
-                .add(der)
-                .map_err(|e| CardTlsError::Tls(format!("root CA {}: {e}", ca.row.id)))?;
-        } else {
-            intermediates.push(der);
-        }
-    }
-    if !production_root {
-        return Err(CardTlsError::NoRoot("production"));
-    }
-    Ok((roots, intermediates))
+/// One CA a card certificate may be issued by.
+#[derive(Debug)]
+struct IssuingCa {
+    id: String,
+    subject_der: Vec<u8>,
+    key_identifier: Vec<u8>,
+    key: carepki_x509::PublicKey,
+    not_before: i64,
+    not_after: i64,
 }
 
-/// The client-certificate verifier of card sign-in: rustls-webpki's, with the
-/// roots of the CA hierarchy, a certificate requested but not required, and
-/// CarePKI's own intermediates added to the ones the client sends.
+/// The client-certificate verifier of card sign-in: a certificate is requested
+/// (not required), and one that is sent must be issued by one of the CA
+/// hierarchy's issuing CAs (production; TEST only when configured): issuer name
+/// and authority key identifier match the CA, its signature verifies with the
+/// CA's key, the certificate and the CA are within their validity, and an
+/// extendedKeyUsage, if present, includes clientAuth.
+///
+/// Not rustls-webpki's `WebPkiClientVerifier`: CarePKI's issuing CAs carry a
+/// critical nameConstraints with a permitted directoryName (C=FI), and
+/// rustls-webpki 0.103 rejects every certificate under a directoryName
+/// constraint (`NameConstraintViolation`, rustls/webpki#19). The CAs here are
+/// CarePKI's own, loaded from its database, so the path is one step and is
+/// checked directly. The handshake signature is checked by the provider's
+/// algorithms as usual.
 #[derive(Debug)]
 pub struct CardCertVerifier {
-    inner: Arc<dyn ClientCertVerifier>,
-    intermediates: Vec<CertificateDer<'static>>,
+    cas: Vec<IssuingCa>,
+    hints: Vec<DistinguishedName>,
+    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
 }
 
 impl CardCertVerifier {
     /// The verifier for `authority`'s hierarchy (TEST only when `accept_test`).
     pub fn new(authority: &Authority, accept_test: bool) -> Result<Self, CardTlsError> {
-        let (roots, intermediates) = card_trust(authority, accept_test)?;
-        let inner = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
-            .allow_unauthenticated()
-            .build()
-            .map_err(|e| CardTlsError::Tls(e.to_string()))?;
+        let mut cas = Vec::new();
+        let mut hints = Vec::new();
+        let mut production = false;
+        for ca in authority.cas().values() {
+            if ca.hierarchy == Hierarchy::Test && !accept_test {
+                continue;
+            }
+            hints.push(DistinguishedName::from(ca.subject_der.clone()));
+            if ca.role == CaRole::Root {
+                continue;
+            }
+            production |= ca.hierarchy == Hierarchy::Production;
+            let cert = decode_certificate(&ca.row.cert_der)
+                .map_err(|e| CardTlsError::Tls(format!("CA {}: {e}", ca.row.id)))?;
+            let tbs = cert.tbs_certificate();
+            let key = spki_der(tbs)
+                .and_then(|spki| carepki_x509::PublicKey::from_spki_der(&spki))
+                .map_err(|e| CardTlsError::Tls(format!("CA {}: {e}", ca.row.id)))?;
+            cas.push(IssuingCa {
+                id: ca.row.id.clone(),
+                subject_der: ca.subject_der.clone(),
+                key_identifier: ca.key_identifier.clone(),
+                key,
+                not_before: unix_time(&tbs.validity().not_before),
+                not_after: unix_time(&tbs.validity().not_after),
+            });
+        }
+        if !production {
+            return Err(CardTlsError::NoRoot("production"));
+        }
         Ok(Self {
-            inner,
-            intermediates,
+            cas,
+            hints,
+            algorithms: provider().signature_verification_algorithms,
         })
+    }
+
+    /// Checks `der` as described on the type; the issuing CA's id.
+    fn check_chain(&self, der: &[u8], now: i64) -> Result<&str, rustls::Error> {
+        use rustls::CertificateError as E;
+        let bad = |e: E| rustls::Error::InvalidCertificate(e);
+        let cert = decode_certificate(der).map_err(|_| bad(E::BadEncoding))?;
+        let tbs = cert.tbs_certificate();
+        let issuer = name_der(tbs.issuer()).map_err(|_| bad(E::BadEncoding))?;
+        let aki = tbs
+            .get_extension::<AuthorityKeyIdentifier>()
+            .map_err(|_| bad(E::BadEncoding))?
+            .and_then(|(_, aki)| aki.key_identifier.map(|k| k.as_bytes().to_vec()));
+        let ca = self
+            .cas
+            .iter()
+            .find(|ca| {
+                ca.subject_der == issuer && aki.as_ref().is_none_or(|k| *k == ca.key_identifier)
+            })
+            .ok_or(bad(E::UnknownIssuer))?;
+        let tbs_der = tbs.to_der().map_err(|_| bad(E::BadEncoding))?;
+        let (algorithm, _) =
+            verification_algorithm(&cert.signature_algorithm().oid, ca.key.algorithm)
+                .ok_or(bad(E::BadSignature))?;
+        let signature = cert.signature().as_bytes().ok_or(bad(E::BadEncoding))?;
+        UnparsedPublicKey::new(algorithm, &ca.key.raw)
+            .verify(&tbs_der, signature)
+            .map_err(|_| bad(E::BadSignature))?;
+        let (nb, na) = (
+            unix_time(&tbs.validity().not_before),
+            unix_time(&tbs.validity().not_after),
+        );
+        if now < nb.max(ca.not_before) {
+            return Err(bad(E::NotValidYet));
+        }
+        if now > na.min(ca.not_after) {
+            return Err(bad(E::Expired));
+        }
+        if let Some((_, eku)) = tbs
+            .get_extension::<ExtendedKeyUsage>()
+            .map_err(|_| bad(E::BadEncoding))?
+            && !eku.0.iter().any(|oid| *oid == Eku::ClientAuth.oid())
+        {
+            return Err(bad(E::InvalidPurpose));
+        }
+        Ok(&ca.id)
     }
 }
 
@@ -163,18 +232,18 @@ impl ClientCertVerifier for CardCertVerifier {
     }
 
     fn root_hint_subjects(&self) -> &[DistinguishedName] {
-        self.inner.root_hint_subjects()
+        &self.hints
     }
 
     fn verify_client_cert(
         &self,
         end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
+        _intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        let mut all: Vec<CertificateDer<'_>> = intermediates.to_vec();
-        all.extend(self.intermediates.iter().cloned());
-        self.inner.verify_client_cert(end_entity, &all, now)
+        let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        self.check_chain(end_entity.as_ref(), now)?;
+        Ok(ClientCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -183,7 +252,7 @@ impl ClientCertVerifier for CardCertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -192,11 +261,11 @@ impl ClientCertVerifier for CardCertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.algorithms.supported_schemes()
     }
 }
 
@@ -534,7 +603,9 @@ pub async fn check(state: &CardAuthState, der: &[u8], now: i64) -> Result<CardCl
         "revoked" => {
             return Err(CardRefusal::Revoked {
                 serial,
-                reason: row.revocation_reason.unwrap_or_else(|| "unspecified".into()),
+                reason: row
+                    .revocation_reason
+                    .unwrap_or_else(|| "unspecified".into()),
             });
         }
         other => return Err(invalid(&serial, format!("its status is {other}"))),
@@ -552,11 +623,7 @@ pub async fn check(state: &CardAuthState, der: &[u8], now: i64) -> Result<CardCl
         .get_extension::<ExtendedKeyUsage>()
         .ok()
         .flatten()
-        .is_some_and(|(_, eku)| {
-            eku.0
-                .iter()
-                .any(|oid| *oid == carepki_x509::ext::Eku::ClientAuth.oid())
-        });
+        .is_some_and(|(_, eku)| eku.0.iter().any(|oid| *oid == Eku::ClientAuth.oid()));
     if !client_auth {
         return Err(CardRefusal::NotAuthentication {
             serial,
@@ -594,7 +661,10 @@ pub async fn check(state: &CardAuthState, der: &[u8], now: i64) -> Result<CardCl
         }
     }
     if client.holder_number.is_empty() {
-        return Err(invalid(&client.serial, "its subject has no serialNumber".into()));
+        return Err(invalid(
+            &client.serial,
+            "its subject has no serialNumber".into(),
+        ));
     }
     Ok(client)
 }
@@ -631,7 +701,10 @@ pub async fn serve(
 ) -> Result<(), std::io::Error> {
     let config = server_config(authority, settings).map_err(std::io::Error::other)?;
     let listener = CardTlsListener::new(tcp, config)?;
-    axum::serve(listener, app.into_make_service_with_connect_info::<CardPeer>())
-        .with_graceful_shutdown(crate::shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<CardPeer>(),
+    )
+    .with_graceful_shutdown(crate::shutdown_signal())
+    .await
 }
