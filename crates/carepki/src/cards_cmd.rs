@@ -3,10 +3,10 @@
 //! `carepki_ra::cards::CardService`. The e-service pages for the same come later.
 
 use carepki_ca::authority::now_unix;
-use carepki_ra::cards::{CardService, Officer};
+use carepki_ra::cards::{CardService, IdentityCheck, Officer, OrderInput};
 use serde::Serialize;
 
-use crate::cli::{Global, PoaCommand, RegistrarCommand, RegpointCommand};
+use crate::cli::{CardCommand, Global, PoaCommand, RegistrarCommand, RegpointCommand};
 use crate::commands::{Error, actor, open_store};
 
 fn print<T: Serialize>(value: &T, json: bool, text: impl FnOnce() -> String) -> Result<(), Error> {
@@ -168,6 +168,57 @@ pub(crate) async fn poa(g: &Global, cmd: PoaCommand) -> Result<(), Error> {
                 Err(e) => Err(e.into()),
             }
         }
+    };
+    cards.store().close().await;
+    result
+}
+
+/// Runs one `card` subcommand.
+pub(crate) async fn card(g: &Global, cmd: CardCommand) -> Result<(), Error> {
+    let CardCommand::Order(a) = cmd;
+    let identity = match (
+        a.document_type,
+        a.document_number,
+        a.document_country,
+        a.document_expires,
+    ) {
+        (None, None, None, None) => None,
+        (t, n, c, e) => Some(IdentityCheck {
+            document_type: t.unwrap_or_default(),
+            document_number: n.unwrap_or_default(),
+            issuing_country: c.unwrap_or_default(),
+            expires: e.unwrap_or_default(),
+        }),
+    };
+    let input = OrderInput {
+        kind: a.kind,
+        identity,
+        holder_number: a.holder_number,
+        given_name: a.given_name,
+        surname: a.surname,
+        title: a.title,
+        org_oid: a.org,
+        email: a.email,
+        count: a.count,
+    };
+    let cards = service(g).await?;
+    let result = match cards
+        .order(a.registrar_user, a.point, &input, now_unix())
+        .await
+    {
+        Ok(orders) => print(&orders, a.json, || {
+            orders
+                .iter()
+                .map(|o| {
+                    format!(
+                        "card order {}: {} card for {} ({}), {}",
+                        o.id, o.kind, o.holder_number, o.holder["surname"], o.state
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        Err(e) => Err(format!("{} [{}]", e, e.code).into()),
     };
     cards.store().close().await;
     result

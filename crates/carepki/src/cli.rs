@@ -49,6 +49,9 @@ pub(crate) enum Command {
     /// Registrars of registration points (R-REG-POINT; a CA officer's work).
     #[command(subcommand)]
     Registrar(RegistrarCommand),
+    /// Certificate cards: orders by a registrar (issue 5).
+    #[command(subcommand)]
+    Card(CardCommand),
     /// Powers of attorney to registration points (R-ORDER; a CA officer's work).
     #[command(subcommand)]
     Poa(PoaCommand),
@@ -201,6 +204,62 @@ pub(crate) enum RegistrarCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CardCommand {
+    /// Order a card (or up to 20 test cards) as a registrar of a point.
+    Order(Box<CardOrderArgs>),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CardOrderArgs {
+    /// The registration point's id.
+    #[arg(long)]
+    pub(crate) point: i64,
+    /// The registrar: his e-service user id (an approved registrar of the point).
+    #[arg(long)]
+    pub(crate) registrar_user: i64,
+    /// professional, staff, actor, temporary or test.
+    #[arg(long)]
+    pub(crate) kind: String,
+    /// The identity document seen: passport or id-card (not for test cards).
+    #[arg(long)]
+    pub(crate) document_type: Option<String>,
+    /// The document's number.
+    #[arg(long)]
+    pub(crate) document_number: Option<String>,
+    /// The document's issuing country (ISO 3166, e.g. FI).
+    #[arg(long)]
+    pub(crate) document_country: Option<String>,
+    /// The document's expiry, YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) document_expires: Option<String>,
+    /// Professional: the registration number; temporary: the holder number of the
+    /// person with a pending order.
+    #[arg(long)]
+    pub(crate) holder_number: Option<String>,
+    /// Staff and actor: given names.
+    #[arg(long)]
+    pub(crate) given_name: Option<String>,
+    /// Staff and actor: surname.
+    #[arg(long)]
+    pub(crate) surname: Option<String>,
+    /// Staff and actor: job title.
+    #[arg(long)]
+    pub(crate) title: Option<String>,
+    /// Staff and actor: the organisation's OID.
+    #[arg(long)]
+    pub(crate) org: Option<String>,
+    /// Where the activation code is sent.
+    #[arg(long)]
+    pub(crate) email: Option<String>,
+    /// Test: how many cards (1 to 20).
+    #[arg(long)]
+    pub(crate) count: Option<u32>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,7 +9,7 @@ use carepki_ca::authority::now_unix;
 use carepki_ca::init::{InitOptions, prepare, run_ceremony};
 use carepki_ca::{Authority, DataDir};
 use carepki_keys::Passphrase;
-use carepki_ra::cards::{CardService, Officer};
+use carepki_ra::cards::{CardService, IdentityCheck, Officer, OrderInput};
 use carepki_ra::eservice::ErrorKind;
 use carepki_store::{NewUser, OrganisationRow, Store};
 use carepki_x509::KeyAlgorithm;
@@ -288,5 +288,236 @@ async fn registration_points_registrars_and_powers_of_attorney() {
         }
         let _ = point_with_registrars(&w).await;
         let _ = w.dir.path();
+    }
+}
+
+/// Imports examples/professionals.json into the store.
+async fn import_professionals(store: &Store) {
+    let text = include_str!("../../../examples/professionals.json");
+    let people = carepki_policy::registers::parse_professionals(text).unwrap();
+    let rows: Vec<carepki_store::ProfessionalRow> = people
+        .iter()
+        .map(|p| carepki_store::ProfessionalRow {
+            registration_number: p.registration_number.clone(),
+            surname: p.surname.clone(),
+            given_names: p.given_names.clone(),
+            birth_year: p.birth_year.map(i64::from),
+            sv_number: p.sv_number.clone(),
+            rights: p
+                .professions
+                .iter()
+                .map(|r| carepki_store::ProfessionalRightRow {
+                    register: r.register.as_str().to_owned(),
+                    profession: r.profession.clone(),
+                    title: r.title.clone(),
+                    right_kind: r.right.as_str().to_owned(),
+                    valid_from: carepki_policy::registers::format_date(r.valid_from),
+                    valid_until: r.valid_until.map(carepki_policy::registers::format_date),
+                    starts_at: r.starts_at(),
+                    ends_at: r.ends_at(),
+                    prescribing: r.prescribing,
+                    restrictions: r.restrictions.clone(),
+                    removed_at: None,
+                    ended_at: None,
+                })
+                .collect(),
+            created_at: 0,
+            updated_at: 0,
+            removed_at: None,
+        })
+        .collect();
+    store
+        .sync_professionals(&rows, "flag", "test", now_unix())
+        .await
+        .unwrap();
+}
+
+fn passport() -> IdentityCheck {
+    IdentityCheck {
+        document_type: "passport".into(),
+        document_number: "XP1234567".into(),
+        issuing_country: "FI".into(),
+        expires: "2031-12-31".into(),
+    }
+}
+
+fn professional_order(regno: &str) -> OrderInput {
+    OrderInput {
+        kind: "professional".into(),
+        identity: Some(passport()),
+        holder_number: Some(regno.into()),
+        email: Some("aino@example.fi".into()),
+        ..OrderInput::default()
+    }
+}
+
+const PRESCRIBER: &str = "99900000101";
+const NO_VALID_RIGHT: &str = "99900000106";
+
+#[tokio::test]
+async fn card_orders_and_their_refusals() {
+    for (backend, store, guard) in carepki_store::testing::test_stores().await {
+        let w = world_on(store, guard).await;
+        import_professionals(&w.store).await;
+        let now = now_unix();
+        let (point, [reg1, reg2]) = point_with_registrars(&w).await;
+        let count = || async { w.store.card_orders_count().await.unwrap() };
+
+        // A professional card for a prescriber carries the SV number.
+        let o = w
+            .cards
+            .order(reg1, point, &professional_order(PRESCRIBER), now)
+            .await
+            .unwrap();
+        assert_eq!(o.len(), 1);
+        assert_eq!(o[0].state, "ordered");
+        assert_eq!(o[0].holder["sv_number"], "900101", "{backend}");
+        assert_eq!(o[0].holder["prescriber"], true);
+        assert_eq!(
+            o[0].identity_check.as_ref().unwrap()["document_number"],
+            "XP1234567"
+        );
+        assert_eq!(o[0].created_by, format!("user:{reg1}"));
+        let audits = w.store.audit_events_for_org(ORG, 1000).await.unwrap();
+        let ev = audits.iter().find(|e| e.action == "card.order").unwrap();
+        assert_eq!(ev.actor, format!("user:{reg1}"));
+        assert!(
+            !ev.details.to_string().contains("XP1234567"),
+            "no document number in the audit"
+        );
+        let before = count().await;
+
+        let refuse = |input: OrderInput, user: i64| {
+            let cards = w.cards.clone();
+            async move { cards.order(user, point, &input, now).await.unwrap_err() }
+        };
+        // No valid right; not in the registers.
+        assert_eq!(
+            refuse(professional_order(NO_VALID_RIGHT), reg1).await.code,
+            "order.no_valid_right"
+        );
+        assert_eq!(
+            refuse(professional_order("99999999999"), reg1).await.code,
+            "order.not_in_registers"
+        );
+        // Identity check missing or wrong.
+        let mut i = professional_order(PRESCRIBER);
+        i.identity = None;
+        assert_eq!(refuse(i, reg1).await.code, "order.identity_missing");
+        let mut i = professional_order(PRESCRIBER);
+        i.identity.as_mut().unwrap().document_type = "driving-licence".into();
+        assert_eq!(refuse(i, reg1).await.code, "order.identity_document");
+        let mut i = professional_order(PRESCRIBER);
+        i.identity.as_mut().unwrap().expires = "2020-01-01".into();
+        assert_eq!(refuse(i, reg1).await.code, "order.identity_expired");
+        // A registrar of another point, an unapproved registrar, a point with one.
+        let other = w
+            .cards
+            .create_point(&officer(), OTHER, "Toinen", true, now)
+            .await
+            .unwrap();
+        let e = w
+            .cards
+            .order(reg1, other.id, &professional_order(PRESCRIBER), now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "registrar.not_of_point");
+        let u3 = user(&w.store, "Cecilia").await;
+        w.cards
+            .add_registrar(&officer(), point, u3, "t.pdf", PDF, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            refuse(professional_order(PRESCRIBER), u3).await.code,
+            "registrar.not_approved"
+        );
+        let r = w
+            .cards
+            .add_registrar(&officer(), other.id, u3, "t.pdf", PDF, now)
+            .await
+            .unwrap();
+        w.cards
+            .approve_registrar(&officer(), r.id, now)
+            .await
+            .unwrap();
+        let e = w
+            .cards
+            .order(u3, other.id, &professional_order(PRESCRIBER), now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "regpoint.too_few_registrars");
+
+        // Staff: own organisation, or a grantor of a live power of attorney.
+        let staff = |org: &str| OrderInput {
+            kind: "staff".into(),
+            identity: Some(passport()),
+            given_name: Some("Anna-Kaisa".into()),
+            surname: Some("Järvinen".into()),
+            title: Some("Osastosihteeri".into()),
+            org_oid: Some(org.into()),
+            email: Some("anna@example.fi".into()),
+            ..OrderInput::default()
+        };
+        let s = w.cards.order(reg2, point, &staff(ORG), now).await.unwrap();
+        assert!(s[0].holder_number.starts_with("CP"));
+        assert_eq!(
+            refuse(staff(PRIVATE), reg2).await.code,
+            "order.no_power_of_attorney"
+        );
+        let poa = w
+            .cards
+            .grant_poa(&officer(), PRIVATE, point, now)
+            .await
+            .unwrap();
+        w.cards
+            .order(reg2, point, &staff(PRIVATE), now)
+            .await
+            .unwrap();
+        w.cards
+            .revoke_poa(&officer(), poa.id, "päättyi", now)
+            .await
+            .unwrap();
+        assert_eq!(
+            refuse(staff(PRIVATE), reg2).await.code,
+            "order.no_power_of_attorney"
+        );
+
+        // Temporary: only with a pending order, copying its data.
+        let temp = |n: &str| OrderInput {
+            kind: "temporary".into(),
+            identity: Some(passport()),
+            holder_number: Some(n.into()),
+            ..OrderInput::default()
+        };
+        assert_eq!(
+            refuse(temp("99900000102"), reg1).await.code,
+            "order.no_pending_order"
+        );
+        let t = w
+            .cards
+            .order(reg1, point, &temp(PRESCRIBER), now)
+            .await
+            .unwrap();
+        assert_eq!(t[0].replaces_order, Some(o[0].id));
+        assert_eq!(t[0].holder["sv_number"], "900101");
+        assert_eq!(t[0].holder["replaces_kind"], "professional");
+
+        // Test cards: up to 20, fixed identities.
+        let test = |n: u32| OrderInput {
+            kind: "test".into(),
+            count: Some(n),
+            ..OrderInput::default()
+        };
+        assert_eq!(refuse(test(21), reg1).await.code, "order.test_count");
+        let before_tests = count().await;
+        let tests = w.cards.order(reg1, point, &test(20), now).await.unwrap();
+        assert_eq!(tests.len(), 20);
+        assert!(tests.iter().all(|t| t.batch == Some(tests[0].id)));
+        assert_eq!(count().await, before_tests + 20);
+        assert_eq!(
+            count().await,
+            before + 3 + 20,
+            "{backend}: refusals stored nothing"
+        );
     }
 }

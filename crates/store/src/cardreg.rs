@@ -971,6 +971,13 @@ impl Store {
         rows.iter().map(order_from_row).collect()
     }
 
+    /// How many card orders there are (to assign holder numbers).
+    pub async fn card_orders_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM card_orders")
+            .fetch_one(&self.inner.pool)
+            .await?)
+    }
+
     /// The card orders of a holder number in `state`, by id.
     pub async fn card_orders_of_holder(
         &self,

@@ -20,11 +20,14 @@
 //! `carepki registrar`, `carepki poa`); the e-service pages come later and will
 //! call the same [`CardService`].
 
+pub mod orders;
+
 use std::sync::Arc;
 
 use carepki_ca::Authority;
 pub use carepki_store::{CardOrderRow, MIN_APPROVED_REGISTRARS};
 use carepki_store::{PoaRow, RegPointRow, RegistrarRow, Store};
+pub use orders::{DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput};
 
 use crate::eservice::{ErrorKind, EsError, EsResult, Principal, check_conformity_pdf};
 
