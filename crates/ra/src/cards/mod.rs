@@ -21,6 +21,7 @@
 //! call the same [`CardService`].
 
 pub mod orders;
+pub mod production;
 
 use std::sync::Arc;
 
