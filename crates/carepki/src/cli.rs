@@ -43,6 +43,18 @@ pub(crate) enum Command {
     /// The professional registers (Terhikki, Suosikki).
     #[command(subcommand)]
     Professionals(ProfessionalsCommand),
+    /// Card registration points (R-REG-POINT; a CA officer's work).
+    #[command(subcommand)]
+    Regpoint(RegpointCommand),
+    /// Registrars of registration points (R-REG-POINT; a CA officer's work).
+    #[command(subcommand)]
+    Registrar(RegistrarCommand),
+    /// Certificate cards: orders by a registrar (issue 5).
+    #[command(subcommand)]
+    Card(CardCommand),
+    /// Powers of attorney to registration points (R-ORDER; a CA officer's work).
+    #[command(subcommand)]
+    Poa(PoaCommand),
     /// Issue a service certificate from a CSR.
     Issue(IssueArgs),
     /// Issued certificates.
@@ -126,6 +138,152 @@ pub(crate) enum ProfessionalsCommand {
     Show {
         /// The registration number (11 digits).
         registration_number: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RegpointCommand {
+    /// Create a registration point for an organisation in the register; you, a CA
+    /// officer, record that its agreement with the CA was accepted.
+    Create {
+        /// The organisation's OID in the register.
+        #[arg(long)]
+        org: String,
+        /// The point's name.
+        #[arg(long)]
+        name: String,
+        /// Confirms that the organisation accepted the registration point agreement.
+        #[arg(long)]
+        agreement_accepted: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the registration points with their registrars and powers of attorney.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RegistrarCommand {
+    /// Add an e-service user as a registrar of a point, with his training certificate.
+    Add {
+        /// The registration point's id.
+        #[arg(long)]
+        point: i64,
+        /// The e-service user's id.
+        #[arg(long)]
+        user: i64,
+        /// The registrar training certificate (PDF).
+        #[arg(long)]
+        training: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a registrar (you checked his training certificate).
+    Approve {
+        /// The registrar's id.
+        id: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the registrars of a point.
+    List {
+        /// The registration point's id.
+        #[arg(long)]
+        point: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CardCommand {
+    /// Order a card (or up to 20 test cards) as a registrar of a point.
+    Order(Box<CardOrderArgs>),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CardOrderArgs {
+    /// The registration point's id.
+    #[arg(long)]
+    pub(crate) point: i64,
+    /// The registrar: his e-service user id (an approved registrar of the point).
+    #[arg(long)]
+    pub(crate) registrar_user: i64,
+    /// professional, staff, actor, temporary or test.
+    #[arg(long)]
+    pub(crate) kind: String,
+    /// The identity document seen: passport or id-card (not for test cards).
+    #[arg(long)]
+    pub(crate) document_type: Option<String>,
+    /// The document's number.
+    #[arg(long)]
+    pub(crate) document_number: Option<String>,
+    /// The document's issuing country (ISO 3166, e.g. FI).
+    #[arg(long)]
+    pub(crate) document_country: Option<String>,
+    /// The document's expiry, YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) document_expires: Option<String>,
+    /// Professional: the registration number; temporary: the holder number of the
+    /// person with a pending order.
+    #[arg(long)]
+    pub(crate) holder_number: Option<String>,
+    /// Staff and actor: given names.
+    #[arg(long)]
+    pub(crate) given_name: Option<String>,
+    /// Staff and actor: surname.
+    #[arg(long)]
+    pub(crate) surname: Option<String>,
+    /// Staff and actor: job title.
+    #[arg(long)]
+    pub(crate) title: Option<String>,
+    /// Staff and actor: the organisation's OID.
+    #[arg(long)]
+    pub(crate) org: Option<String>,
+    /// Where the activation code is sent.
+    #[arg(long)]
+    pub(crate) email: Option<String>,
+    /// Test: how many cards (1 to 20).
+    #[arg(long)]
+    pub(crate) count: Option<u32>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PoaCommand {
+    /// Record a private organisation's power of attorney to a public point to order
+    /// staff and actor cards for it.
+    Grant {
+        /// The private organisation's OID.
+        #[arg(long)]
+        grantor: String,
+        /// The registration point's id.
+        #[arg(long)]
+        point: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a power of attorney.
+    Revoke {
+        /// The power of attorney's id.
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        reason: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,

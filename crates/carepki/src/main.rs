@@ -2,9 +2,10 @@
 //! welfare and healthcare, as one binary with subcommands.
 #![forbid(unsafe_code)]
 
-mod cli;
 #[macro_use]
 mod commands;
+mod cards_cmd;
+mod cli;
 mod eservice_cmd;
 mod registers_cmd;
 mod status_cmds;

@@ -9,6 +9,7 @@
 //! and the mail sender ([`mail`]): an [`Outbox`] sends them by SMTP, with
 //! retries, never twice on purpose, and surviving restarts (R-DELIVERY).
 
+pub mod cards;
 mod error;
 pub mod eservice;
 pub mod mail;

@@ -107,7 +107,7 @@ pub fn user_actor(id: i64) -> String {
     format!("user:{id}")
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(digest::digest(&digest::SHA256, bytes).as_ref())
 }
 

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
+use crate::cardreg::{self, CardRegJob, CardRegOutput};
 use crate::cards::{self, CardJob};
 use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::eservice::{self, EserviceJob, EserviceOutput};
@@ -86,6 +87,8 @@ pub(crate) enum Job {
     Professionals(Box<ProfessionalsJob>),
     /// A step of a card's issuance, for both certificates at once (`cards.rs`).
     Card(Box<CardJob>),
+    /// A write of the card registration system (`cardreg.rs`).
+    CardReg(Box<CardRegJob>),
 }
 
 /// What a job returns to its caller.
@@ -98,6 +101,7 @@ pub(crate) enum Output {
     Eservice(Box<EserviceOutput>),
     ApiToken(Box<ApiTokenRow>),
     Professionals(Box<ProfessionalsOutput>),
+    CardReg(Box<CardRegOutput>),
 }
 
 /// An audit event produced by a job, inserted with the batch's others just
@@ -224,6 +228,7 @@ pub(crate) async fn run(
         Job::ApiToken(job) => (job.actor.as_str(), job.at),
         Job::Professionals(job) => (job.actor.as_str(), job.at),
         Job::Card(job) => (job.actor.as_str(), job.at),
+        Job::CardReg(job) => (job.actor.as_str(), job.at),
         Job::StoreOcspResponses { rows } => {
             status::store_ocsp_responses(conn, rows).await?;
             return Ok(Output::Unit);
@@ -279,6 +284,9 @@ pub(crate) async fn run(
             .await
             .map(|out| Output::Professionals(Box::new(out))),
         Job::Card(job) => cards::run(&mut cx, job).await.map(|()| Output::Unit),
+        Job::CardReg(job) => cardreg::run(&mut cx, job)
+            .await
+            .map(|out| Output::CardReg(Box::new(out))),
         Job::AppendAudit(_) | Job::StoreOcspResponses { .. } => Ok(Output::Unit),
     }
 }

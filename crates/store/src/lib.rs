@@ -55,6 +55,7 @@
 //! In-memory SQLite databases are not supported: every pooled connection
 //! would see a database of its own.
 
+mod cardreg;
 mod cards;
 mod check;
 mod error;
@@ -81,6 +82,10 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
+pub use cardreg::{
+    CardOrderRow, CardOrderUpdate, MAX_TRAINING_BYTES, MIN_APPROVED_REGISTRARS, NewCardOrder,
+    ORDER_KINDS, ORDER_STATES, PoaRow, RegPointRow, RegistrarRow,
+};
 pub use error::{Result, StoreError};
 pub use eservice::{
     ATTACHMENT_KINDS, ApplicationRow, ApplicationUpdate, AttachmentMeta, GLOBAL_ROLES,

@@ -1,0 +1,304 @@
+//! Card production, activation and revocation (issue 5, point 4; R-CARD-CERTS).
+//!
+//! [`CardService::produce`]: the registrar produces an order onto a PKCS#11
+//! token: `Card::initialise` (refusing a token that already holds keys), two
+//! key pairs generated on the token, `Authority::issue_card` with the two public
+//! keys (both certificates or neither), both written to the token, and the
+//! activation code sent separately from the card as a mail through the outbox
+//! to the holder's address (the letter PDF is not made: the outbox mail is the
+//! channel for now). [`CardService::activate`] sets PIN1 and PIN2;
+//! [`CardService::new_activation_code`] is the registrar's answer to a lost
+//! code; [`CardService::revoke_card`] revokes both certificates together.
+
+use carepki_ca::CardIssueRequest;
+use carepki_keys::{Card, KeyError, Pkcs11Module};
+use carepki_policy::CardKind;
+use carepki_policy::card::HolderFacts;
+use carepki_store::{CardOrderRow, CardOrderUpdate, NewMail, user_actor};
+use carepki_x509::KeyAlgorithm;
+use carepki_x509::revocation::RevocationReason;
+use serde_json::json;
+
+use super::CardService;
+use crate::eservice::{ErrorKind, EsError, EsResult};
+
+/// The card id of an order in the CA (`order-<id>`).
+pub fn card_id(order_id: i64) -> String {
+    format!("order-{order_id}")
+}
+
+fn key_error(e: KeyError) -> EsError {
+    let (kind, code) = match &e {
+        KeyError::TokenHoldsKeys { .. } => (ErrorKind::Conflict, "card.token_holds_keys"),
+        KeyError::PinFormat { .. } => (ErrorKind::Invalid, "card.pin_format"),
+        KeyError::WrongActivationCode { .. } => (ErrorKind::Invalid, "card.wrong_activation_code"),
+        KeyError::WrongPin { .. } => (ErrorKind::Invalid, "card.wrong_pin"),
+        _ => (ErrorKind::Unavailable, "card.token"),
+    };
+    EsError::new(kind, code, e.to_string())
+}
+
+fn holder_facts(o: &CardOrderRow) -> HolderFacts {
+    let s = |k: &str| o.holder[k].as_str().unwrap_or_default().to_owned();
+    HolderFacts {
+        given_name: s("given_name"),
+        surname: s("surname"),
+        holder_number: o.holder_number.clone(),
+        title: s("title"),
+        prescriber: o.holder["prescriber"].as_bool().unwrap_or(false),
+        sv_number: o.holder["sv_number"].as_str().map(str::to_owned),
+    }
+}
+
+impl CardService {
+    async fn order_of_registrar(&self, user_id: i64, order_id: i64) -> EsResult<CardOrderRow> {
+        let order = self
+            .store
+            .card_order(order_id)
+            .await?
+            .ok_or_else(|| EsError::not_found(&format!("card order {order_id}")))?;
+        self.acting_registrar(user_id, order.point_id).await?;
+        Ok(order)
+    }
+
+    async fn send_code(&self, order: &CardOrderRow, code: &str, n: i64, now: i64) -> EsResult<()> {
+        let Some(to) = order.holder["email"].as_str() else {
+            return Ok(());
+        };
+        let mail = NewMail {
+            dedupe_key: format!("card-activation:{}:{n}", order.id),
+            recipient: to.to_owned(),
+            subject: "Varmennekortin aktivointikoodi / Activation code of your certificate card"
+                .into(),
+            body_text: format!(
+                "Varmennekorttisi aktivointikoodi on / The activation code of your card is:\n\n\
+                 {code}\n\nKortti toimitetaan erikseen. The card is delivered separately.\n"
+            ),
+            body_html: None,
+            attachments: Vec::new(),
+            org_oid: order.org_oid.clone(),
+            serial: order.auth_serial.clone(),
+        };
+        self.store.enqueue_mail(&mail, "cards", now).await?;
+        Ok(())
+    }
+
+    /// Registrar `user_id` produces order `order_id` onto the card `card_label`
+    /// of `module`: keys on the token, both certificates issued and written, the
+    /// activation code mailed to the holder. Answers the produced order.
+    #[allow(clippy::too_many_arguments)] // who, what, the token and its SO PIN, the key type, when
+    pub async fn produce(
+        &self,
+        user_id: i64,
+        order_id: i64,
+        module: &Pkcs11Module,
+        card_label: &str,
+        so_pin: &str,
+        alg: KeyAlgorithm,
+        now: i64,
+    ) -> EsResult<CardOrderRow> {
+        let order = self.order_of_registrar(user_id, order_id).await?;
+        if order.state != "ordered" {
+            return Err(EsError::new(
+                ErrorKind::Conflict,
+                "card.not_ordered",
+                format!("card order {order_id} is {}, not ordered", order.state),
+            ));
+        }
+        let authority = self.authority()?.clone();
+        let card = Card::initialise(module, card_label, so_pin).map_err(key_error)?;
+        let keys = card.generate_keys(alg).map_err(key_error)?;
+        let kind = CardKind::parse(&order.kind)
+            .ok_or_else(|| EsError::unavailable("stored order has an unknown kind"))?;
+        let replaces = order.holder["replaces_kind"]
+            .as_str()
+            .and_then(CardKind::parse);
+        let req = CardIssueRequest {
+            card_id: card_id(order.id),
+            kind,
+            replaces,
+            holder: holder_facts(&order),
+            org_oid: order.org_oid.clone(),
+            days: None,
+            authentication_spki: keys.get(carepki_keys::CardKey::Auth).to_vec(),
+            signature_spki: keys.get(carepki_keys::CardKey::Sign).to_vec(),
+            actor: user_actor(user_id),
+        };
+        let (auth, sign) = authority.issue_card(&req).await?;
+        card.write_certificate(carepki_keys::CardKey::Auth, &auth.der)
+            .map_err(key_error)?;
+        card.write_certificate(carepki_keys::CardKey::Sign, &sign.der)
+            .map_err(key_error)?;
+        let code = card
+            .activation_code()
+            .ok_or_else(|| EsError::unavailable("a card in production has its code"))?;
+        let produced = self
+            .store
+            .update_card_order(
+                order.id,
+                &CardOrderUpdate {
+                    from_state: "ordered".into(),
+                    to_state: "produced".into(),
+                    action: "card.produce".into(),
+                    card_label: Some(card_label.to_owned()),
+                    serials: Some((auth.serial.clone(), sign.serial.clone())),
+                    detail: json!({ "produced_at": now, "activation_codes": 1 }),
+                },
+                &user_actor(user_id),
+                now,
+            )
+            .await?;
+        self.send_code(&produced, code.expose_secret(), 1, now)
+            .await?;
+        Ok(produced)
+    }
+
+    /// The holder activates the card of order `order_id` with the activation
+    /// code, choosing PIN1 and PIN2 (4 to 8 digits each).
+    pub async fn activate(
+        &self,
+        order_id: i64,
+        module: &Pkcs11Module,
+        code: &str,
+        pin1: &str,
+        pin2: &str,
+        now: i64,
+    ) -> EsResult<CardOrderRow> {
+        let order = self
+            .store
+            .card_order(order_id)
+            .await?
+            .ok_or_else(|| EsError::not_found(&format!("card order {order_id}")))?;
+        let label = order.card_label.clone().ok_or_else(|| {
+            EsError::new(
+                ErrorKind::Conflict,
+                "card.not_produced",
+                "the card is not produced yet",
+            )
+        })?;
+        if order.state != "produced" {
+            return Err(EsError::new(
+                ErrorKind::Conflict,
+                "card.not_produced",
+                format!("card order {order_id} is {}, not produced", order.state),
+            ));
+        }
+        let card = Card::open(module, &label).map_err(key_error)?;
+        card.activate(code, pin1, pin2).map_err(key_error)?;
+        Ok(self
+            .store
+            .update_card_order(
+                order_id,
+                &CardOrderUpdate {
+                    from_state: "produced".into(),
+                    to_state: "activated".into(),
+                    action: "card.activate".into(),
+                    card_label: None,
+                    serials: None,
+                    detail: json!({ "activated_at": now }),
+                },
+                &format!("holder:{}", order.holder_number),
+                now,
+            )
+            .await?)
+    }
+
+    /// Registrar `user_id` orders a new activation code for the card of order
+    /// `order_id` (lost code, forgotten or locked PINs); it is mailed like the
+    /// first. The card goes back to `produced` until the holder activates it.
+    pub async fn new_activation_code(
+        &self,
+        user_id: i64,
+        order_id: i64,
+        module: &Pkcs11Module,
+        so_pin: &str,
+        now: i64,
+    ) -> EsResult<CardOrderRow> {
+        let order = self.order_of_registrar(user_id, order_id).await?;
+        let label = match (&order.card_label, order.state.as_str()) {
+            (Some(l), "produced" | "activated") => l.clone(),
+            _ => {
+                return Err(EsError::new(
+                    ErrorKind::Conflict,
+                    "card.not_produced",
+                    format!("card order {order_id} is {}: no card to reset", order.state),
+                ));
+            }
+        };
+        let card = Card::open(module, &label).map_err(key_error)?;
+        let code = card.new_activation_code(so_pin).map_err(key_error)?;
+        let n = order.detail["activation_codes"].as_i64().unwrap_or(1) + 1;
+        let updated = self
+            .store
+            .update_card_order(
+                order_id,
+                &CardOrderUpdate {
+                    from_state: order.state.clone(),
+                    to_state: "produced".into(),
+                    action: "card.activation_code".into(),
+                    card_label: None,
+                    serials: None,
+                    detail: json!({ "activation_codes": n }),
+                },
+                &user_actor(user_id),
+                now,
+            )
+            .await?;
+        self.send_code(&updated, code.expose_secret(), n, now)
+            .await?;
+        Ok(updated)
+    }
+
+    /// Registrar `user_id` revokes the card of order `order_id`: both
+    /// certificates, with `reason`.
+    pub async fn revoke_card(
+        &self,
+        user_id: i64,
+        order_id: i64,
+        reason: RevocationReason,
+        now: i64,
+    ) -> EsResult<CardOrderRow> {
+        let order = self.order_of_registrar(user_id, order_id).await?;
+        let (Some(a), Some(s)) = (&order.auth_serial, &order.sign_serial) else {
+            return Err(EsError::new(
+                ErrorKind::Conflict,
+                "card.not_produced",
+                format!("card order {order_id} has no certificates to revoke"),
+            ));
+        };
+        if order.state == "revoked" {
+            return Err(EsError::new(
+                ErrorKind::Conflict,
+                "card.already_revoked",
+                format!("the card of order {order_id} is revoked already"),
+            ));
+        }
+        let authority = self.authority()?.clone();
+        let actor = user_actor(user_id);
+        for serial in [a, s] {
+            match authority.revoke(serial, reason, None, &actor).await {
+                Ok(_)
+                | Err(carepki_ca::CaError::Store(carepki_store::StoreError::AlreadyRevoked {
+                    ..
+                })) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(self
+            .store
+            .update_card_order(
+                order_id,
+                &CardOrderUpdate {
+                    from_state: order.state.clone(),
+                    to_state: "revoked".into(),
+                    action: "card.revoke".into(),
+                    card_label: None,
+                    serials: None,
+                    detail: json!({ "revoked_at": now, "reason": reason.name() }),
+                },
+                &actor,
+                now,
+            )
+            .await?)
+    }
+}

@@ -1,0 +1,491 @@
+//! A card end to end on SoftHSM2 (issue 5): a point with two approved registrars
+//! orders a professional card for a prescriber, produces it on a token, the holder
+//! activates it and signs with PIN2, the registrar revokes it and OCSP answers
+//! revoked for both certificates. Runs SoftHSM2 in a child process with its own
+//! SOFTHSM2_CONF, as crates/keys/tests/pkcs11.rs does.
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::sync::Arc;
+
+use carepki_ca::authority::now_unix;
+use carepki_ca::init::{InitOptions, prepare, run_ceremony};
+use carepki_ca::{Authority, DataDir};
+use carepki_keys::Passphrase;
+use carepki_ra::cards::{CardService, IdentityCheck, Officer, OrderInput};
+use carepki_store::{NewUser, OrganisationRow, Store};
+use carepki_x509::KeyAlgorithm;
+
+const ORG: &str = "1.2.246.10.97835177.10.0";
+const OTHER: &str = "1.2.246.10.12345672.10.0";
+const PRIVATE: &str = "1.2.246.10.24681357.10.0";
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+
+fn org(oid: &str, fi: &str, sector: &str, business_id: &str) -> OrganisationRow {
+    OrganisationRow {
+        oid: oid.into(),
+        name_fi: fi.into(),
+        name_sv: format!("{fi} (sv)"),
+        name_en: format!("{fi} (en)"),
+        business_id: business_id.into(),
+        sector: sector.into(),
+        kanta_intermediary: false,
+        domains: vec![],
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
+struct World {
+    cards: CardService,
+    store: Store,
+    dir: tempfile::TempDir,
+    _guard: carepki_store::testing::Guard,
+}
+
+async fn world_on(store: Store, guard: carepki_store::testing::Guard) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path().join("data"));
+    let passphrase = Passphrase::new("correct horse battery staple".into()).unwrap();
+    let opts = InitOptions {
+        ceremony_toml: String::new(),
+        algorithm: KeyAlgorithm::EcdsaP384,
+        passphrase: Some(passphrase.clone()),
+        now: now_unix() - 60,
+        actor: "test".into(),
+    };
+    let (ceremony, passphrase, _) = prepare(&data, &opts).unwrap();
+    run_ceremony(&data, &store, &ceremony, &passphrase, &opts)
+        .await
+        .unwrap();
+    store
+        .import_organisations(
+            &[
+                org(ORG, "Järvilaakson hyvinvointialue", "public", "9783517-7"),
+                org(OTHER, "Toisen kunnan sote", "public", "1234567-1"),
+                org(
+                    PRIVATE,
+                    "Yksityinen Lääkäriasema Oy",
+                    "private",
+                    "2468135-9",
+                ),
+            ],
+            "test",
+            now_unix(),
+        )
+        .await
+        .unwrap();
+    let authority = Arc::new(
+        Authority::open(data, store.clone(), passphrase)
+            .await
+            .unwrap(),
+    );
+    World {
+        cards: CardService::new(store.clone(), Some(authority)),
+        store,
+        dir,
+        _guard: guard,
+    }
+}
+
+async fn user(store: &Store, name: &str) -> i64 {
+    let hash = carepki_store::subject_hash(&[7u8; 32], name);
+    store
+        .create_user(
+            &NewUser {
+                subject_hash: hash,
+                display_name: name.into(),
+                email: format!("{}@example.fi", name.to_lowercase()),
+                language: "fi".into(),
+            },
+            "test",
+            now_unix(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+fn officer() -> Officer {
+    Officer::cli("cli:officer")
+}
+
+/// A point of [`ORG`] with two approved registrars: (point, [registrar user ids]).
+async fn point_with_registrars(w: &World) -> (i64, [i64; 2]) {
+    let now = now_unix();
+    let point = w
+        .cards
+        .create_point(&officer(), ORG, "Järvilaakson keskussairaala", true, now)
+        .await
+        .unwrap();
+    let mut users = [0; 2];
+    for (i, name) in ["Rekisteröijä1", "Rekisteröijä2"].iter().enumerate() {
+        let uid = user(&w.store, name).await;
+        let r = w
+            .cards
+            .add_registrar(&officer(), point.id, uid, "koulutus.pdf", PDF, now)
+            .await
+            .unwrap();
+        w.cards
+            .approve_registrar(&officer(), r.id, now)
+            .await
+            .unwrap();
+        users[i] = uid;
+    }
+    (point.id, users)
+}
+
+/// Imports examples/professionals.json into the store.
+async fn import_professionals(store: &Store) {
+    let text = include_str!("../../../examples/professionals.json");
+    let people = carepki_policy::registers::parse_professionals(text).unwrap();
+    let rows: Vec<carepki_store::ProfessionalRow> = people
+        .iter()
+        .map(|p| carepki_store::ProfessionalRow {
+            registration_number: p.registration_number.clone(),
+            surname: p.surname.clone(),
+            given_names: p.given_names.clone(),
+            birth_year: p.birth_year.map(i64::from),
+            sv_number: p.sv_number.clone(),
+            rights: p
+                .professions
+                .iter()
+                .map(|r| carepki_store::ProfessionalRightRow {
+                    register: r.register.as_str().to_owned(),
+                    profession: r.profession.clone(),
+                    title: r.title.clone(),
+                    right_kind: r.right.as_str().to_owned(),
+                    valid_from: carepki_policy::registers::format_date(r.valid_from),
+                    valid_until: r.valid_until.map(carepki_policy::registers::format_date),
+                    starts_at: r.starts_at(),
+                    ends_at: r.ends_at(),
+                    prescribing: r.prescribing,
+                    restrictions: r.restrictions.clone(),
+                    removed_at: None,
+                    ended_at: None,
+                })
+                .collect(),
+            created_at: 0,
+            updated_at: 0,
+            removed_at: None,
+        })
+        .collect();
+    store
+        .sync_professionals(&rows, "flag", "test", now_unix())
+        .await
+        .unwrap();
+}
+
+fn passport() -> IdentityCheck {
+    IdentityCheck {
+        document_type: "passport".into(),
+        document_number: "XP1234567".into(),
+        issuing_country: "FI".into(),
+        expires: "2031-12-31".into(),
+    }
+}
+
+fn professional_order(regno: &str) -> OrderInput {
+    OrderInput {
+        kind: "professional".into(),
+        identity: Some(passport()),
+        holder_number: Some(regno.into()),
+        email: Some("aino@example.fi".into()),
+        ..OrderInput::default()
+    }
+}
+
+const PRESCRIBER: &str = "99900000101";
+const NO_VALID_RIGHT: &str = "99900000106";
+
+use std::path::Path;
+use std::process::Command;
+
+use carepki_keys::{Card, CardKey, Pkcs11Module, SOFTHSM2_MODULE};
+
+const CHILD_ENV: &str = "CAREPKI_SOFTHSM_TEST_DIR";
+const SO_PIN: &str = "card-issuer-so-pin";
+
+fn on_softhsm(name: &str, body: fn(&Pkcs11Module, &Path)) {
+    if let Some(dir) = std::env::var_os(CHILD_ENV) {
+        let module = Pkcs11Module::load(SOFTHSM2_MODULE).unwrap();
+        body(&module, Path::new(&dir));
+        return;
+    }
+    if !Path::new(SOFTHSM2_MODULE).exists() {
+        assert!(
+            std::env::var("CAREPKI_REQUIRE_SOFTHSM").as_deref() != Ok("1"),
+            "{SOFTHSM2_MODULE} is missing and CAREPKI_REQUIRE_SOFTHSM=1"
+        );
+        eprintln!("note: skipping {name}: {SOFTHSM2_MODULE} is missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::create_dir(&tokens).unwrap();
+    let conf = dir.path().join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n\
+             slots.removable = false\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env("SOFTHSM2_CONF", &conf)
+        .env(CHILD_ENV, dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{name} failed in its SoftHSM2 child process ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+}
+
+fn openssl(args: &[&str], dir: &Path) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn pem(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn card_end_to_end_on_softhsm() {
+    on_softhsm("card_end_to_end_on_softhsm", |module, _dir| {
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(end_to_end(module));
+    });
+}
+
+async fn end_to_end(module: &Pkcs11Module) {
+    let (store, guard) = carepki_store::testing::sqlite_store().await;
+    let w = world_on(store, guard).await;
+    import_professionals(&w.store).await;
+    let now = now_unix();
+    let (point, [reg1, reg2]) = point_with_registrars(&w).await;
+    let order = w
+        .cards
+        .order(reg1, point, &professional_order(PRESCRIBER), now)
+        .await
+        .unwrap()
+        .remove(0);
+
+    // Registrar of another point may not produce it.
+    let stranger = user(&w.store, "Vieras").await;
+    let e = w
+        .cards
+        .produce(
+            stranger,
+            order.id,
+            module,
+            "CARD1",
+            SO_PIN,
+            KeyAlgorithm::EcdsaP256,
+            now,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "registrar.not_of_point");
+
+    let produced = w
+        .cards
+        .produce(
+            reg2,
+            order.id,
+            module,
+            "CARD1",
+            SO_PIN,
+            KeyAlgorithm::EcdsaP256,
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(produced.state, "produced");
+
+    // A token that already holds keys is refused; the other order stays ordered.
+    let other = w
+        .cards
+        .order(reg1, point, &professional_order("99900000102"), now)
+        .await
+        .unwrap()
+        .remove(0);
+    let e = w
+        .cards
+        .produce(
+            reg1,
+            other.id,
+            module,
+            "CARD1",
+            SO_PIN,
+            KeyAlgorithm::EcdsaP256,
+            now,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "card.token_holds_keys");
+    assert_eq!(
+        w.store.card_order(other.id).await.unwrap().unwrap().state,
+        "ordered"
+    );
+
+    // Both certificates on the token; openssl verify both.
+    let card = Card::open(module, "CARD1").unwrap();
+    let tmp = w.dir.path();
+    let mut all = String::new();
+    for ca in w.cards.authority().unwrap().cas().values() {
+        all.push_str(&ca.pem);
+    }
+    std::fs::write(tmp.join("cas.pem"), all).unwrap();
+    for (which, file) in [(CardKey::Auth, "auth.pem"), (CardKey::Sign, "sign.pem")] {
+        let der = card.certificate(which).unwrap().unwrap();
+        std::fs::write(tmp.join(file), pem(&der)).unwrap();
+        let out = openssl(&["verify", "-x509_strict", "-CAfile", "cas.pem", file], tmp);
+        assert!(out.contains(": OK"), "{file}: {out}");
+    }
+    // The SV number in pseudonym (R-SV).
+    let subject = openssl(
+        &[
+            "x509", "-in", "sign.pem", "-noout", "-subject", "-nameopt", "oneline",
+        ],
+        tmp,
+    );
+    assert!(subject.contains("pseudonym = 900101"), "{subject}");
+
+    // The activation code came by mail, separately.
+    let mail = w
+        .store
+        .claim_due_mail("test", now_unix() + 1, 60, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.dedupe_key == format!("card-activation:{}:1", order.id))
+        .unwrap();
+    assert_eq!(mail.recipient, "aino@example.fi");
+    let code = mail
+        .body_text
+        .lines()
+        .find(|l| l.len() >= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap()
+        .to_owned();
+    // Wrong PIN formats.
+    for (p1, p2) in [("12", "5678"), ("1234", "12345678901"), ("12a4", "5678")] {
+        let e = w
+            .cards
+            .activate(order.id, module, &code, p1, p2, now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "card.pin_format", "{p1} {p2}");
+    }
+    let act = w
+        .cards
+        .activate(order.id, module, &code, "2468", "13579135", now)
+        .await
+        .unwrap();
+    assert_eq!(act.state, "activated");
+
+    // Signing with PIN2 verifies against the signature certificate.
+    let msg = b"Resepti: Amoksisilliini 500 mg";
+    let sig = card.sign(CardKey::Sign, "13579135", msg).unwrap();
+    std::fs::write(tmp.join("msg"), msg).unwrap();
+    std::fs::write(tmp.join("sig"), &sig).unwrap();
+    let pubkey = openssl(&["x509", "-in", "sign.pem", "-noout", "-pubkey"], tmp);
+    std::fs::write(tmp.join("pub.pem"), pubkey).unwrap();
+    let out = openssl(
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "pub.pem",
+            "-signature",
+            "sig",
+            "msg",
+        ],
+        tmp,
+    );
+    assert!(out.contains("Verified OK"), "{out}");
+
+    // Revocation of both, by the registrar; OCSP answers revoked for both.
+    let revoked = w
+        .cards
+        .revoke_card(
+            reg1,
+            order.id,
+            carepki_x509::revocation::RevocationReason::Superseded,
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(revoked.state, "revoked");
+    let ocsp = carepki_ca::ocsp::OcspService::start(w.cards.authority().unwrap().clone())
+        .await
+        .unwrap();
+    ocsp.apply_changes().await.unwrap();
+    let cas: Vec<String> = w
+        .cards
+        .authority()
+        .unwrap()
+        .cas()
+        .values()
+        .map(|c| c.pem.clone())
+        .collect();
+    for file in ["auth.pem", "sign.pem"] {
+        let mut statuses = Vec::new();
+        for ca in &cas {
+            std::fs::write(tmp.join("issuer.pem"), ca).unwrap();
+            openssl(
+                &[
+                    "ocsp",
+                    "-issuer",
+                    "issuer.pem",
+                    "-cert",
+                    file,
+                    "-no_nonce",
+                    "-reqout",
+                    "req.der",
+                ],
+                tmp,
+            );
+            let req = std::fs::read(tmp.join("req.der")).unwrap();
+            let answer = ocsp.respond(&req, now_unix()).await;
+            std::fs::write(tmp.join("resp.der"), &answer.body).unwrap();
+            statuses.push(openssl(
+                &["ocsp", "-respin", "resp.der", "-resp_text", "-noverify"],
+                tmp,
+            ));
+        }
+        assert!(
+            statuses.iter().any(|t| t.contains("Cert Status: revoked")),
+            "{file}: {statuses:?}"
+        );
+        assert!(
+            !statuses.iter().any(|t| t.contains("Cert Status: good")),
+            "{file}"
+        );
+    }
+}

@@ -1,0 +1,523 @@
+//! The card registration system on real databases (SQLite and, with
+//! CAREPKI_TEST_PG_URL, PostgreSQL): registration points, registrars and powers
+//! of attorney (R-REG-POINT, R-ORDER), with every refusal by its code.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use carepki_ca::authority::now_unix;
+use carepki_ca::init::{InitOptions, prepare, run_ceremony};
+use carepki_ca::{Authority, DataDir};
+use carepki_keys::Passphrase;
+use carepki_ra::cards::{CardService, IdentityCheck, Officer, OrderInput};
+use carepki_ra::eservice::ErrorKind;
+use carepki_store::{NewUser, OrganisationRow, Store};
+use carepki_x509::KeyAlgorithm;
+
+const ORG: &str = "1.2.246.10.97835177.10.0";
+const OTHER: &str = "1.2.246.10.12345672.10.0";
+const PRIVATE: &str = "1.2.246.10.24681357.10.0";
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+
+fn org(oid: &str, fi: &str, sector: &str, business_id: &str) -> OrganisationRow {
+    OrganisationRow {
+        oid: oid.into(),
+        name_fi: fi.into(),
+        name_sv: format!("{fi} (sv)"),
+        name_en: format!("{fi} (en)"),
+        business_id: business_id.into(),
+        sector: sector.into(),
+        kanta_intermediary: false,
+        domains: vec![],
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
+struct World {
+    cards: CardService,
+    store: Store,
+    dir: tempfile::TempDir,
+    _guard: carepki_store::testing::Guard,
+}
+
+async fn world_on(store: Store, guard: carepki_store::testing::Guard) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path().join("data"));
+    let passphrase = Passphrase::new("correct horse battery staple".into()).unwrap();
+    let opts = InitOptions {
+        ceremony_toml: String::new(),
+        algorithm: KeyAlgorithm::EcdsaP384,
+        passphrase: Some(passphrase.clone()),
+        now: now_unix() - 60,
+        actor: "test".into(),
+    };
+    let (ceremony, passphrase, _) = prepare(&data, &opts).unwrap();
+    run_ceremony(&data, &store, &ceremony, &passphrase, &opts)
+        .await
+        .unwrap();
+    store
+        .import_organisations(
+            &[
+                org(ORG, "Järvilaakson hyvinvointialue", "public", "9783517-7"),
+                org(OTHER, "Toisen kunnan sote", "public", "1234567-1"),
+                org(
+                    PRIVATE,
+                    "Yksityinen Lääkäriasema Oy",
+                    "private",
+                    "2468135-9",
+                ),
+            ],
+            "test",
+            now_unix(),
+        )
+        .await
+        .unwrap();
+    let authority = Arc::new(
+        Authority::open(data, store.clone(), passphrase)
+            .await
+            .unwrap(),
+    );
+    World {
+        cards: CardService::new(store.clone(), Some(authority)),
+        store,
+        dir,
+        _guard: guard,
+    }
+}
+
+async fn user(store: &Store, name: &str) -> i64 {
+    let hash = carepki_store::subject_hash(&[7u8; 32], name);
+    store
+        .create_user(
+            &NewUser {
+                subject_hash: hash,
+                display_name: name.into(),
+                email: format!("{}@example.fi", name.to_lowercase()),
+                language: "fi".into(),
+            },
+            "test",
+            now_unix(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+fn officer() -> Officer {
+    Officer::cli("cli:officer")
+}
+
+/// A point of [`ORG`] with two approved registrars: (point, [registrar user ids]).
+async fn point_with_registrars(w: &World) -> (i64, [i64; 2]) {
+    let now = now_unix();
+    let point = w
+        .cards
+        .create_point(&officer(), ORG, "Järvilaakson keskussairaala", true, now)
+        .await
+        .unwrap();
+    let mut users = [0; 2];
+    for (i, name) in ["Rekisteröijä1", "Rekisteröijä2"].iter().enumerate() {
+        let uid = user(&w.store, name).await;
+        let r = w
+            .cards
+            .add_registrar(&officer(), point.id, uid, "koulutus.pdf", PDF, now)
+            .await
+            .unwrap();
+        w.cards
+            .approve_registrar(&officer(), r.id, now)
+            .await
+            .unwrap();
+        users[i] = uid;
+    }
+    (point.id, users)
+}
+
+#[tokio::test]
+async fn registration_points_registrars_and_powers_of_attorney() {
+    for (backend, store, guard) in carepki_store::testing::test_stores().await {
+        let w = world_on(store, guard).await;
+        let now = now_unix();
+        let off = officer();
+
+        // No agreement, unknown organisation.
+        let e = w
+            .cards
+            .create_point(&off, ORG, "P", false, now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "regpoint.no_agreement", "{backend}");
+        let e = w
+            .cards
+            .create_point(&off, "1.2.246.10.1.10.0", "P", true, now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "organisation.not_registered", "{backend}");
+
+        let point = w
+            .cards
+            .create_point(&off, ORG, "Keskussairaala", true, now)
+            .await
+            .unwrap();
+        assert_eq!(point.agreement_accepted_by, "cli:officer");
+        assert_eq!(point.agreement_accepted_at, now);
+
+        // The training certificate must be a PDF; the user must exist.
+        let u1 = user(&w.store, "Aada").await;
+        let e = w
+            .cards
+            .add_registrar(&off, point.id, u1, "t.pdf", b"not a pdf", now)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (ErrorKind::UnsupportedType, "training.not_pdf")
+        );
+        let e = w
+            .cards
+            .add_registrar(&off, point.id, 9999, "t.pdf", PDF, now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "registrar.no_user");
+
+        let r1 = w
+            .cards
+            .add_registrar(&off, point.id, u1, "t.pdf", PDF, now)
+            .await
+            .unwrap();
+        assert_eq!(r1.state, "pending");
+        assert_eq!(
+            r1.training_sha256,
+            hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, PDF))
+        );
+        assert_eq!(
+            w.store.registrar_training(r1.id).await.unwrap().unwrap(),
+            PDF
+        );
+        let e = w
+            .cards
+            .add_registrar(&off, point.id, u1, "t.pdf", PDF, now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Conflict);
+
+        let view = w.cards.point(point.id).await.unwrap();
+        assert!(!view.may_order);
+        let r1 = w.cards.approve_registrar(&off, r1.id, now).await.unwrap();
+        assert_eq!(r1.approved_by.as_deref(), Some("cli:officer"));
+        assert_eq!(
+            w.cards
+                .approve_registrar(&off, r1.id, now)
+                .await
+                .unwrap_err()
+                .kind,
+            ErrorKind::Conflict
+        );
+        assert!(
+            !w.cards.point(point.id).await.unwrap().may_order,
+            "one is not enough"
+        );
+        let u2 = user(&w.store, "Bertta").await;
+        let r2 = w
+            .cards
+            .add_registrar(&off, point.id, u2, "t.pdf", PDF, now)
+            .await
+            .unwrap();
+        w.cards.approve_registrar(&off, r2.id, now).await.unwrap();
+        assert!(w.cards.point(point.id).await.unwrap().may_order);
+
+        // Powers of attorney: private to public only; one live; revocable.
+        let e = w
+            .cards
+            .grant_poa(&off, OTHER, point.id, now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "poa.grantor_not_private");
+        let poa = w
+            .cards
+            .grant_poa(&off, PRIVATE, point.id, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            w.cards
+                .grant_poa(&off, PRIVATE, point.id, now)
+                .await
+                .unwrap_err()
+                .kind,
+            ErrorKind::Conflict
+        );
+        let poa = w
+            .cards
+            .revoke_poa(&off, poa.id, "sopimus päättyi", now)
+            .await
+            .unwrap();
+        assert_eq!(poa.revoked_at, Some(now));
+        assert_eq!(
+            w.cards
+                .revoke_poa(&off, poa.id, "x", now)
+                .await
+                .unwrap_err()
+                .kind,
+            ErrorKind::Conflict
+        );
+        // After a revocation a new one may be given.
+        w.cards
+            .grant_poa(&off, PRIVATE, point.id, now)
+            .await
+            .unwrap();
+
+        let actions: Vec<String> = w
+            .store
+            .audit_events_for_org(ORG, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        let private: Vec<String> = w
+            .store
+            .audit_events_for_org(PRIVATE, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert!(private.iter().any(|x| x == "poa.revoke"));
+        for a in ["regpoint.create", "registrar.add", "registrar.approve"] {
+            assert!(actions.iter().any(|x| x == a), "{backend}: {a} audited");
+        }
+        let _ = point_with_registrars(&w).await;
+        let _ = w.dir.path();
+    }
+}
+
+/// Imports examples/professionals.json into the store.
+async fn import_professionals(store: &Store) {
+    let text = include_str!("../../../examples/professionals.json");
+    let people = carepki_policy::registers::parse_professionals(text).unwrap();
+    let rows: Vec<carepki_store::ProfessionalRow> = people
+        .iter()
+        .map(|p| carepki_store::ProfessionalRow {
+            registration_number: p.registration_number.clone(),
+            surname: p.surname.clone(),
+            given_names: p.given_names.clone(),
+            birth_year: p.birth_year.map(i64::from),
+            sv_number: p.sv_number.clone(),
+            rights: p
+                .professions
+                .iter()
+                .map(|r| carepki_store::ProfessionalRightRow {
+                    register: r.register.as_str().to_owned(),
+                    profession: r.profession.clone(),
+                    title: r.title.clone(),
+                    right_kind: r.right.as_str().to_owned(),
+                    valid_from: carepki_policy::registers::format_date(r.valid_from),
+                    valid_until: r.valid_until.map(carepki_policy::registers::format_date),
+                    starts_at: r.starts_at(),
+                    ends_at: r.ends_at(),
+                    prescribing: r.prescribing,
+                    restrictions: r.restrictions.clone(),
+                    removed_at: None,
+                    ended_at: None,
+                })
+                .collect(),
+            created_at: 0,
+            updated_at: 0,
+            removed_at: None,
+        })
+        .collect();
+    store
+        .sync_professionals(&rows, "flag", "test", now_unix())
+        .await
+        .unwrap();
+}
+
+fn passport() -> IdentityCheck {
+    IdentityCheck {
+        document_type: "passport".into(),
+        document_number: "XP1234567".into(),
+        issuing_country: "FI".into(),
+        expires: "2031-12-31".into(),
+    }
+}
+
+fn professional_order(regno: &str) -> OrderInput {
+    OrderInput {
+        kind: "professional".into(),
+        identity: Some(passport()),
+        holder_number: Some(regno.into()),
+        email: Some("aino@example.fi".into()),
+        ..OrderInput::default()
+    }
+}
+
+const PRESCRIBER: &str = "99900000101";
+const NO_VALID_RIGHT: &str = "99900000106";
+
+#[tokio::test]
+async fn card_orders_and_their_refusals() {
+    for (backend, store, guard) in carepki_store::testing::test_stores().await {
+        let w = world_on(store, guard).await;
+        import_professionals(&w.store).await;
+        let now = now_unix();
+        let (point, [reg1, reg2]) = point_with_registrars(&w).await;
+        let count = || async { w.store.card_orders_count().await.unwrap() };
+
+        // A professional card for a prescriber carries the SV number.
+        let o = w
+            .cards
+            .order(reg1, point, &professional_order(PRESCRIBER), now)
+            .await
+            .unwrap();
+        assert_eq!(o.len(), 1);
+        assert_eq!(o[0].state, "ordered");
+        assert_eq!(o[0].holder["sv_number"], "900101", "{backend}");
+        assert_eq!(o[0].holder["prescriber"], true);
+        assert_eq!(
+            o[0].identity_check.as_ref().unwrap()["document_number"],
+            "XP1234567"
+        );
+        assert_eq!(o[0].created_by, format!("user:{reg1}"));
+        let audits = w.store.audit_events_for_org(ORG, 1000).await.unwrap();
+        let ev = audits.iter().find(|e| e.action == "card.order").unwrap();
+        assert_eq!(ev.actor, format!("user:{reg1}"));
+        assert!(
+            !ev.details.to_string().contains("XP1234567"),
+            "no document number in the audit"
+        );
+        let before = count().await;
+
+        let refuse = |input: OrderInput, user: i64| {
+            let cards = w.cards.clone();
+            async move { cards.order(user, point, &input, now).await.unwrap_err() }
+        };
+        // No valid right; not in the registers.
+        assert_eq!(
+            refuse(professional_order(NO_VALID_RIGHT), reg1).await.code,
+            "order.no_valid_right"
+        );
+        assert_eq!(
+            refuse(professional_order("99999999999"), reg1).await.code,
+            "order.not_in_registers"
+        );
+        // Identity check missing or wrong.
+        let mut i = professional_order(PRESCRIBER);
+        i.identity = None;
+        assert_eq!(refuse(i, reg1).await.code, "order.identity_missing");
+        let mut i = professional_order(PRESCRIBER);
+        i.identity.as_mut().unwrap().document_type = "driving-licence".into();
+        assert_eq!(refuse(i, reg1).await.code, "order.identity_document");
+        let mut i = professional_order(PRESCRIBER);
+        i.identity.as_mut().unwrap().expires = "2020-01-01".into();
+        assert_eq!(refuse(i, reg1).await.code, "order.identity_expired");
+        // A registrar of another point, an unapproved registrar, a point with one.
+        let other = w
+            .cards
+            .create_point(&officer(), OTHER, "Toinen", true, now)
+            .await
+            .unwrap();
+        let e = w
+            .cards
+            .order(reg1, other.id, &professional_order(PRESCRIBER), now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "registrar.not_of_point");
+        let u3 = user(&w.store, "Cecilia").await;
+        w.cards
+            .add_registrar(&officer(), point, u3, "t.pdf", PDF, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            refuse(professional_order(PRESCRIBER), u3).await.code,
+            "registrar.not_approved"
+        );
+        let r = w
+            .cards
+            .add_registrar(&officer(), other.id, u3, "t.pdf", PDF, now)
+            .await
+            .unwrap();
+        w.cards
+            .approve_registrar(&officer(), r.id, now)
+            .await
+            .unwrap();
+        let e = w
+            .cards
+            .order(u3, other.id, &professional_order(PRESCRIBER), now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "regpoint.too_few_registrars");
+
+        // Staff: own organisation, or a grantor of a live power of attorney.
+        let staff = |org: &str| OrderInput {
+            kind: "staff".into(),
+            identity: Some(passport()),
+            given_name: Some("Anna-Kaisa".into()),
+            surname: Some("Järvinen".into()),
+            title: Some("Osastosihteeri".into()),
+            org_oid: Some(org.into()),
+            email: Some("anna@example.fi".into()),
+            ..OrderInput::default()
+        };
+        let s = w.cards.order(reg2, point, &staff(ORG), now).await.unwrap();
+        assert!(s[0].holder_number.starts_with("CP"));
+        assert_eq!(
+            refuse(staff(PRIVATE), reg2).await.code,
+            "order.no_power_of_attorney"
+        );
+        let poa = w
+            .cards
+            .grant_poa(&officer(), PRIVATE, point, now)
+            .await
+            .unwrap();
+        w.cards
+            .order(reg2, point, &staff(PRIVATE), now)
+            .await
+            .unwrap();
+        w.cards
+            .revoke_poa(&officer(), poa.id, "päättyi", now)
+            .await
+            .unwrap();
+        assert_eq!(
+            refuse(staff(PRIVATE), reg2).await.code,
+            "order.no_power_of_attorney"
+        );
+
+        // Temporary: only with a pending order, copying its data.
+        let temp = |n: &str| OrderInput {
+            kind: "temporary".into(),
+            identity: Some(passport()),
+            holder_number: Some(n.into()),
+            ..OrderInput::default()
+        };
+        assert_eq!(
+            refuse(temp("99900000102"), reg1).await.code,
+            "order.no_pending_order"
+        );
+        let t = w
+            .cards
+            .order(reg1, point, &temp(PRESCRIBER), now)
+            .await
+            .unwrap();
+        assert_eq!(t[0].replaces_order, Some(o[0].id));
+        assert_eq!(t[0].holder["sv_number"], "900101");
+        assert_eq!(t[0].holder["replaces_kind"], "professional");
+
+        // Test cards: up to 20, fixed identities.
+        let test = |n: u32| OrderInput {
+            kind: "test".into(),
+            count: Some(n),
+            ..OrderInput::default()
+        };
+        assert_eq!(refuse(test(21), reg1).await.code, "order.test_count");
+        let before_tests = count().await;
+        let tests = w.cards.order(reg1, point, &test(20), now).await.unwrap();
+        assert_eq!(tests.len(), 20);
+        assert!(tests.iter().all(|t| t.batch == Some(tests[0].id)));
+        assert_eq!(count().await, before_tests + 20);
+        assert_eq!(
+            count().await,
+            before + 3 + 20,
+            "{backend}: refusals stored nothing"
+        );
+    }
+}
