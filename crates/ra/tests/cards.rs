@@ -460,6 +460,24 @@ async fn card_orders_and_their_refusals() {
         };
         let s = w.cards.order(reg2, point, &staff(ORG), now).await.unwrap();
         assert!(s[0].holder_number.starts_with("CP"));
+        // Orders placed at the same moment never share a holder number (the
+        // number is the database's sequence, not a count of orders).
+        let racing: Vec<_> = (0..8)
+            .map(|_| {
+                let cards = w.cards.clone();
+                let input = staff(ORG);
+                tokio::spawn(async move { cards.order(reg2, point, &input, now).await.unwrap() })
+            })
+            .collect();
+        let mut numbers = std::collections::BTreeSet::from([s[0].holder_number.clone()]);
+        for task in racing {
+            let row = task.await.unwrap().remove(0);
+            assert!(
+                numbers.insert(row.holder_number.clone()),
+                "{} twice",
+                row.holder_number
+            );
+        }
         assert_eq!(
             refuse(staff(PRIVATE), reg2).await.code,
             "order.no_power_of_attorney"
@@ -516,8 +534,8 @@ async fn card_orders_and_their_refusals() {
         assert_eq!(count().await, before_tests + 20);
         assert_eq!(
             count().await,
-            before + 3 + 20,
-            "{backend}: refusals stored nothing"
+            before + 3 + 8 + 20,
+            "{backend}: refusals stored nothing (3 orders, 8 racing staff orders, 20 test cards)"
         );
     }
 }

@@ -978,6 +978,19 @@ impl Store {
             .await?)
     }
 
+    /// A new CarePKI-assigned holder number's sequence value (staff and actor
+    /// cards): unique across processes, never reused (one row per number, the
+    /// database's own sequence); gaps left by refused orders are harmless.
+    pub async fn next_holder_number(&self, actor: &str, at: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO holder_numbers (assigned_by, assigned_at) VALUES ($1, $2) RETURNING n",
+        )
+        .bind(actor)
+        .bind(at)
+        .fetch_one(&self.inner.pool)
+        .await?)
+    }
+
     /// The card orders of a holder number in `state`, by id.
     pub async fn card_orders_of_holder(
         &self,

@@ -301,7 +301,10 @@ impl CardService {
                         ));
                     }
                 }
-                let n = self.store.card_orders_count().await? + 1;
+                let n = self
+                    .store
+                    .next_holder_number(&user_actor(user_id), now)
+                    .await?;
                 let number = assigned_holder_number(u64::try_from(n).unwrap_or(0))
                     .ok_or_else(|| EsError::unavailable("holder numbers exhausted"))?;
                 orders.push(NewCardOrder {

@@ -81,3 +81,12 @@ CREATE TABLE card_orders (
 
 CREATE INDEX card_orders_point ON card_orders (point_id, id);
 CREATE INDEX card_orders_holder ON card_orders (holder_number, state);
+
+-- CarePKI-assigned holder numbers (staff and actor cards): one row per number
+-- handed out, so that two orders never get the same number, in one process or
+-- several (AUTOINCREMENT never reuses a number; gaps are harmless).
+CREATE TABLE holder_numbers (
+    n           INTEGER PRIMARY KEY AUTOINCREMENT,
+    assigned_by TEXT NOT NULL,
+    assigned_at BIGINT NOT NULL
+);
