@@ -3,135 +3,12 @@
 //! of attorney (R-REG-POINT, R-ORDER), with every refusal by its code.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
+mod support;
 
 use carepki_ca::authority::now_unix;
-use carepki_ca::init::{InitOptions, prepare, run_ceremony};
-use carepki_ca::{Authority, DataDir};
-use carepki_keys::Passphrase;
-use carepki_ra::cards::{CardService, IdentityCheck, Officer, OrderInput};
+use carepki_ra::cards::{AsBefore, OrderInput};
 use carepki_ra::eservice::ErrorKind;
-use carepki_store::{NewUser, OrganisationRow, Store};
-use carepki_x509::KeyAlgorithm;
-
-const ORG: &str = "1.2.246.10.97835177.10.0";
-const OTHER: &str = "1.2.246.10.12345672.10.0";
-const PRIVATE: &str = "1.2.246.10.24681357.10.0";
-const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
-
-fn org(oid: &str, fi: &str, sector: &str, business_id: &str) -> OrganisationRow {
-    OrganisationRow {
-        oid: oid.into(),
-        name_fi: fi.into(),
-        name_sv: format!("{fi} (sv)"),
-        name_en: format!("{fi} (en)"),
-        business_id: business_id.into(),
-        sector: sector.into(),
-        kanta_intermediary: false,
-        domains: vec![],
-        created_at: 0,
-        updated_at: 0,
-    }
-}
-
-struct World {
-    cards: CardService,
-    store: Store,
-    dir: tempfile::TempDir,
-    _guard: carepki_store::testing::Guard,
-}
-
-async fn world_on(store: Store, guard: carepki_store::testing::Guard) -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let data = DataDir::new(dir.path().join("data"));
-    let passphrase = Passphrase::new("correct horse battery staple".into()).unwrap();
-    let opts = InitOptions {
-        ceremony_toml: String::new(),
-        algorithm: KeyAlgorithm::EcdsaP384,
-        passphrase: Some(passphrase.clone()),
-        now: now_unix() - 60,
-        actor: "test".into(),
-    };
-    let (ceremony, passphrase, _) = prepare(&data, &opts).unwrap();
-    run_ceremony(&data, &store, &ceremony, &passphrase, &opts)
-        .await
-        .unwrap();
-    store
-        .import_organisations(
-            &[
-                org(ORG, "Järvilaakson hyvinvointialue", "public", "9783517-7"),
-                org(OTHER, "Toisen kunnan sote", "public", "1234567-1"),
-                org(
-                    PRIVATE,
-                    "Yksityinen Lääkäriasema Oy",
-                    "private",
-                    "2468135-9",
-                ),
-            ],
-            "test",
-            now_unix(),
-        )
-        .await
-        .unwrap();
-    let authority = Arc::new(
-        Authority::open(data, store.clone(), passphrase)
-            .await
-            .unwrap(),
-    );
-    World {
-        cards: CardService::new(store.clone(), Some(authority)),
-        store,
-        dir,
-        _guard: guard,
-    }
-}
-
-async fn user(store: &Store, name: &str) -> i64 {
-    let hash = carepki_store::subject_hash(&[7u8; 32], name);
-    store
-        .create_user(
-            &NewUser {
-                subject_hash: hash,
-                display_name: name.into(),
-                email: format!("{}@example.fi", name.to_lowercase()),
-                language: "fi".into(),
-            },
-            "test",
-            now_unix(),
-        )
-        .await
-        .unwrap()
-        .id
-}
-
-fn officer() -> Officer {
-    Officer::cli("cli:officer")
-}
-
-/// A point of [`ORG`] with two approved registrars: (point, [registrar user ids]).
-async fn point_with_registrars(w: &World) -> (i64, [i64; 2]) {
-    let now = now_unix();
-    let point = w
-        .cards
-        .create_point(&officer(), ORG, "Järvilaakson keskussairaala", true, now)
-        .await
-        .unwrap();
-    let mut users = [0; 2];
-    for (i, name) in ["Rekisteröijä1", "Rekisteröijä2"].iter().enumerate() {
-        let uid = user(&w.store, name).await;
-        let r = w
-            .cards
-            .add_registrar(&officer(), point.id, uid, "koulutus.pdf", PDF, now)
-            .await
-            .unwrap();
-        w.cards
-            .approve_registrar(&officer(), r.id, now)
-            .await
-            .unwrap();
-        users[i] = uid;
-    }
-    (point.id, users)
-}
+use support::*;
 
 #[tokio::test]
 async fn registration_points_registrars_and_powers_of_attorney() {
@@ -290,69 +167,6 @@ async fn registration_points_registrars_and_powers_of_attorney() {
         let _ = w.dir.path();
     }
 }
-
-/// Imports examples/professionals.json into the store.
-async fn import_professionals(store: &Store) {
-    let text = include_str!("../../../examples/professionals.json");
-    let people = carepki_policy::registers::parse_professionals(text).unwrap();
-    let rows: Vec<carepki_store::ProfessionalRow> = people
-        .iter()
-        .map(|p| carepki_store::ProfessionalRow {
-            registration_number: p.registration_number.clone(),
-            surname: p.surname.clone(),
-            given_names: p.given_names.clone(),
-            birth_year: p.birth_year.map(i64::from),
-            sv_number: p.sv_number.clone(),
-            rights: p
-                .professions
-                .iter()
-                .map(|r| carepki_store::ProfessionalRightRow {
-                    register: r.register.as_str().to_owned(),
-                    profession: r.profession.clone(),
-                    title: r.title.clone(),
-                    right_kind: r.right.as_str().to_owned(),
-                    valid_from: carepki_policy::registers::format_date(r.valid_from),
-                    valid_until: r.valid_until.map(carepki_policy::registers::format_date),
-                    starts_at: r.starts_at(),
-                    ends_at: r.ends_at(),
-                    prescribing: r.prescribing,
-                    restrictions: r.restrictions.clone(),
-                    removed_at: None,
-                    ended_at: None,
-                })
-                .collect(),
-            created_at: 0,
-            updated_at: 0,
-            removed_at: None,
-        })
-        .collect();
-    store
-        .sync_professionals(&rows, "flag", "test", now_unix())
-        .await
-        .unwrap();
-}
-
-fn passport() -> IdentityCheck {
-    IdentityCheck {
-        document_type: "passport".into(),
-        document_number: "XP1234567".into(),
-        issuing_country: "FI".into(),
-        expires: "2031-12-31".into(),
-    }
-}
-
-fn professional_order(regno: &str) -> OrderInput {
-    OrderInput {
-        kind: "professional".into(),
-        identity: Some(passport()),
-        holder_number: Some(regno.into()),
-        email: Some("aino@example.fi".into()),
-        ..OrderInput::default()
-    }
-}
-
-const PRESCRIBER: &str = "99900000101";
-const NO_VALID_RIGHT: &str = "99900000106";
 
 #[tokio::test]
 async fn card_orders_and_their_refusals() {
@@ -536,6 +350,123 @@ async fn card_orders_and_their_refusals() {
             count().await,
             before + 3 + 8 + 20,
             "{backend}: refusals stored nothing (3 orders, 8 racing staff orders, 20 test cards)"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_card_is_ordered_again_as_before_once() {
+    for (backend, store, guard) in carepki_store::testing::test_stores().await {
+        let w = world_on(store, guard).await;
+        import_professionals(&w.store).await;
+        let now = now_unix();
+        let (point, [reg1, _]) = point_with_registrars(&w).await;
+        let order = w
+            .cards
+            .order(reg1, point, &professional_order(PRESCRIBER), now)
+            .await
+            .unwrap()
+            .remove(0);
+
+        // Nothing to order again before the card exists.
+        let e = w
+            .cards
+            .order_as_before(order.id, AsBefore::Renewal, "holder:x", now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "reorder.not_produced", "{backend}");
+
+        let produced = produce_without_token(&w, &order, now).await;
+        let again = w
+            .cards
+            .order_as_before(produced.id, AsBefore::Renewal, "holder:x", now)
+            .await
+            .unwrap();
+        assert_eq!(again.state, "ordered", "{backend}");
+        assert_eq!(again.kind, "professional");
+        assert_eq!(again.point_id, point);
+        assert_eq!(again.registrar_id, produced.registrar_id);
+        assert_eq!(again.holder_number, PRESCRIBER);
+        assert_eq!(again.replaces_order, Some(produced.id));
+        assert_eq!(again.holder["sv_number"], "900101");
+        assert_eq!(again.holder["email"], "aino@example.fi");
+        assert_eq!(again.created_by, "holder:x");
+        assert_eq!(
+            again.identity_check.as_ref().unwrap()["as_before"],
+            "renewal"
+        );
+
+        // Once: a second renewal or re-issue of the same card is refused.
+        for why in [AsBefore::Renewal, AsBefore::Reissue] {
+            let e = w
+                .cards
+                .order_as_before(produced.id, why, "officer", now)
+                .await
+                .unwrap_err();
+            assert_eq!((e.kind, e.code), (ErrorKind::Conflict, "reorder.pending"));
+        }
+
+        // Racing requests for another card: exactly one wins.
+        let second = w
+            .cards
+            .order(reg1, point, &professional_order("99900000102"), now)
+            .await
+            .unwrap()
+            .remove(0);
+        let second = produce_without_token(&w, &second, now).await;
+        let (a, b) = tokio::join!(
+            w.cards
+                .order_as_before(second.id, AsBefore::Reissue, "officer", now),
+            w.cards
+                .order_as_before(second.id, AsBefore::Reissue, "officer", now)
+        );
+        assert_eq!(
+            usize::from(a.is_ok()) + usize::from(b.is_ok()),
+            1,
+            "{backend}"
+        );
+        let lost = a.err().or(b.err()).unwrap();
+        assert_eq!(lost.code, "reorder.pending", "{backend}");
+        assert_eq!(
+            w.store
+                .card_orders_replacing(second.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+
+        // Test cards are ordered afresh, not as before.
+        let test = w
+            .cards
+            .order(
+                reg1,
+                point,
+                &OrderInput {
+                    kind: "test".into(),
+                    count: Some(1),
+                    ..OrderInput::default()
+                },
+                now,
+            )
+            .await
+            .unwrap()
+            .remove(0);
+        let test = produce_without_token(&w, &test, now).await;
+        let e = w
+            .cards
+            .order_as_before(test.id, AsBefore::Reissue, "officer", now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "reorder.kind", "{backend}");
+        assert_eq!(
+            w.store
+                .card_order_by_serial(test.sign_serial.as_deref().unwrap())
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            test.id
         );
     }
 }

@@ -1007,4 +1007,29 @@ impl Store {
         .await?;
         rows.iter().map(order_from_row).collect()
     }
+
+    /// The card order whose card holds the certificate `serial` (its
+    /// authentication or signature certificate), if any.
+    pub async fn card_order_by_serial(&self, serial: &str) -> Result<Option<CardOrderRow>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM card_orders WHERE auth_serial = $1 OR sign_serial = $1"
+        )))
+        .bind(serial)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        row.as_ref().map(order_from_row).transpose()
+    }
+
+    /// The orders that replace the card of order `order_id` ("as before":
+    /// renewals and re-orders; not temporary cards), by id.
+    pub async fn card_orders_replacing(&self, order_id: i64) -> Result<Vec<CardOrderRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM card_orders WHERE replaces_order = $1 \
+             AND kind <> 'temporary' ORDER BY id"
+        )))
+        .bind(order_id)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(order_from_row).collect()
+    }
 }

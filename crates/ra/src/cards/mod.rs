@@ -1,6 +1,7 @@
 //! The card registration system (issue 5): registration points, registrars,
-//! powers of attorney (this file), card orders ([`orders`]) and card production
-//! and activation ([`production`]).
+//! powers of attorney (this file), card orders ([`orders`]), card production
+//! and activation ([`production`]) and cards ordered again as before
+//! ([`reorder`]: renewal and re-issue).
 //!
 //! The rules are decided here, the store keeps the outcome, each write with its
 //! audit event (`regpoint.create`, `registrar.add`, `registrar.approve`,
@@ -22,6 +23,7 @@
 
 pub mod orders;
 pub mod production;
+pub mod reorder;
 
 use std::sync::Arc;
 
@@ -29,6 +31,7 @@ use carepki_ca::Authority;
 pub use carepki_store::{CardOrderRow, MIN_APPROVED_REGISTRARS};
 use carepki_store::{PoaRow, RegPointRow, RegistrarRow, Store};
 pub use orders::{DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput};
+pub use reorder::AsBefore;
 
 use crate::eservice::{ErrorKind, EsError, EsResult, Principal, check_conformity_pdf};
 

@@ -151,7 +151,7 @@ fn right_valid(r: &carepki_store::ProfessionalRightRow, now: i64) -> bool {
 }
 
 /// The holder facts of a professional from the registers, or the refusal.
-fn professional_holder(p: &ProfessionalRow, now: i64) -> EsResult<serde_json::Value> {
+pub(crate) fn professional_holder(p: &ProfessionalRow, now: i64) -> EsResult<serde_json::Value> {
     let valid: Vec<_> = p.rights.iter().filter(|r| right_valid(r, now)).collect();
     if p.removed_at.is_some() || valid.is_empty() {
         return Err(refuse(
@@ -171,6 +171,23 @@ fn professional_holder(p: &ProfessionalRow, now: i64) -> EsResult<serde_json::Va
         "prescriber": prescriber,
         "sv_number": if prescriber { p.sv_number.clone() } else { None },
     }))
+}
+
+/// Refuses a point with fewer than [`MIN_APPROVED_REGISTRARS`] approved
+/// registrars among `regs` (R-REG-POINT).
+pub(crate) fn check_enough_registrars(point_id: i64, regs: &[RegistrarRow]) -> EsResult<()> {
+    let approved = regs.iter().filter(|r| r.state == "approved").count();
+    if i64::try_from(approved).unwrap_or(0) < MIN_APPROVED_REGISTRARS {
+        return Err(EsError::new(
+            ErrorKind::Conflict,
+            "regpoint.too_few_registrars",
+            format!(
+                "registration point {point_id} has {approved} approved registrar(s); it orders \
+                 cards with at least {MIN_APPROVED_REGISTRARS} (R-REG-POINT)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl CardService {
@@ -195,17 +212,7 @@ impl CardService {
                  (R-REG-POINT)",
             ));
         }
-        let approved = regs.iter().filter(|r| r.state == "approved").count();
-        if i64::try_from(approved).unwrap_or(0) < MIN_APPROVED_REGISTRARS {
-            return Err(EsError::new(
-                ErrorKind::Conflict,
-                "regpoint.too_few_registrars",
-                format!(
-                    "registration point {point_id} has {approved} approved registrar(s); it \
-                     orders cards with at least {MIN_APPROVED_REGISTRARS} (R-REG-POINT)"
-                ),
-            ));
-        }
+        check_enough_registrars(point_id, &regs)?;
         Ok(me.clone())
     }
 
