@@ -53,6 +53,16 @@ pub enum X509Error {
     /// A value that does not fit where it must go (length bounds, character sets).
     #[error("{0}")]
     InvalidValue(String),
+    /// A signed document (CMS SignedData) that cannot be built or does not
+    /// verify; `code` is stable (`document.digest_mismatch`, ...), see
+    /// [`crate::cms::verify_signed_data`].
+    #[error("{detail} ({code})")]
+    SignedDocument {
+        /// The stable code of the refusal.
+        code: &'static str,
+        /// What is wrong, in words.
+        detail: String,
+    },
 }
 
 impl X509Error {

@@ -9,6 +9,7 @@
 
 pub mod alg;
 pub mod cert;
+pub mod cms;
 pub mod crl;
 pub mod csr;
 pub mod error;
