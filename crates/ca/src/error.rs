@@ -54,6 +54,16 @@ pub enum CaError {
     /// Encoding failed.
     #[error(transparent)]
     X509(X509Error),
+    /// A signed document or prescription was refused
+    /// ([`crate::docsign::DocumentVerdict::into_result`]); `code` is stable
+    /// (`prescription.no_sv_number`, `certificate.revoked`, ...).
+    #[error("the signed document was refused ({code}): {message}")]
+    DocumentRefused {
+        /// The stable code of the first failed check.
+        code: &'static str,
+        /// What is wrong, in words.
+        message: String,
+    },
     /// A key could not be loaded or used.
     #[error(transparent)]
     Key(#[from] KeyError),

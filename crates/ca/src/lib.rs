@@ -11,6 +11,7 @@ pub mod bench;
 pub mod card;
 pub mod crl;
 pub mod datadir;
+pub mod docsign;
 pub mod error;
 pub mod init;
 pub mod inspect;

@@ -1,7 +1,8 @@
 //! The card registration system (issue 5): registration points, registrars,
 //! powers of attorney (this file), card orders ([`orders`]), card production
-//! and activation ([`production`]) and cards ordered again as before
-//! ([`reorder`]: renewal and re-issue).
+//! and activation ([`production`]), cards ordered again as before
+//! ([`reorder`]: renewal and re-issue) and signing documents with a card
+//! ([`docsign`]).
 //!
 //! The rules are decided here, the store keeps the outcome, each write with its
 //! audit event (`regpoint.create`, `registrar.add`, `registrar.approve`,
@@ -21,6 +22,7 @@
 //! `carepki registrar`, `carepki poa`); the e-service pages come later and will
 //! call the same [`CardService`].
 
+pub mod docsign;
 pub mod orders;
 pub mod production;
 pub mod reorder;

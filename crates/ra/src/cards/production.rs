@@ -27,7 +27,7 @@ pub fn card_id(order_id: i64) -> String {
     format!("order-{order_id}")
 }
 
-fn key_error(e: KeyError) -> EsError {
+pub(super) fn key_error(e: KeyError) -> EsError {
     let (kind, code) = match &e {
         KeyError::TokenHoldsKeys { .. } => (ErrorKind::Conflict, "card.token_holds_keys"),
         KeyError::PinFormat { .. } => (ErrorKind::Invalid, "card.pin_format"),
