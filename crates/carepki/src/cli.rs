@@ -55,6 +55,10 @@ pub(crate) enum Command {
     /// Powers of attorney to registration points (R-ORDER; a CA officer's work).
     #[command(subcommand)]
     Poa(PoaCommand),
+    /// Signed documents and prescriptions (CMS): verify as a relying party, or
+    /// sign with a card (issue 5 point 9, R-SV).
+    #[command(subcommand)]
+    Document(DocumentCommand),
     /// Issue a service certificate from a CSR.
     Issue(IssueArgs),
     /// Issued certificates.
@@ -79,6 +83,56 @@ pub(crate) enum Command {
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DocumentCommand {
+    /// Verify a signed document (CMS SignedData, DER or PEM) against this CA:
+    /// signature, chain to our CAs, validity, status, a signature certificate,
+    /// and with --prescription the SV number (R-SV). Exits 1 when refused.
+    Verify(DocumentVerifyArgs),
+    /// Sign a document with a card's signature key through PKCS#11 (for
+    /// operators and tests). PIN2 is read from CAREPKI_PIN2, or else from the
+    /// first line of standard input; never from an argument.
+    Sign(DocumentSignArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DocumentVerifyArgs {
+    /// The signed document (.p7s), DER or PEM.
+    pub(crate) file: PathBuf,
+    /// The signed content, for a detached signature.
+    #[arg(long)]
+    pub(crate) content: Option<PathBuf>,
+    /// Verify it as a prescription: the signer's certificate must carry the SV
+    /// number (R-SV).
+    #[arg(long)]
+    pub(crate) prescription: bool,
+    /// Accept a signer certificate of the TEST hierarchy (test environments only).
+    #[arg(long)]
+    pub(crate) allow_test: bool,
+    /// Print the verdict as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DocumentSignArgs {
+    /// The PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so).
+    #[arg(long)]
+    pub(crate) module: PathBuf,
+    /// The card's label (its tokens are "<label> AUTH" and "<label> SIGN").
+    #[arg(long)]
+    pub(crate) card: String,
+    /// The content to sign.
+    #[arg(long)]
+    pub(crate) content: PathBuf,
+    /// Where to write the signed document (DER); refused if it exists.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Leave the content out of the signed document (a detached signature).
+    #[arg(long)]
+    pub(crate) detached: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -6,6 +6,7 @@
 mod commands;
 mod cards_cmd;
 mod cli;
+mod document_cmd;
 mod eservice_cmd;
 mod registers_cmd;
 mod status_cmds;
