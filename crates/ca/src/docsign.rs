@@ -451,7 +451,7 @@ fn usage_outcome(inspection: &Inspection, profile: Option<&str>) -> Outcome {
 
 fn prescription_outcome(signer: &SignerFacts) -> Outcome {
     let profile = signer.profile.as_deref().unwrap_or("?");
-    if !CardProfile::parse(profile).is_some_and(|p| p.role == KeyRole::Signature) {
+    if CardProfile::parse(profile).is_none_or(|p| p.role != KeyRole::Signature) {
         return Err((
             "prescription.not_a_card",
             format!(
