@@ -17,11 +17,11 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use carepki_ca::authority::now_unix;
 use carepki_ca::{Authority, CardIssueRequest, DataDir};
-use carepki_keys::Passphrase;
+use carepki_keys::{Card, CardKey, Passphrase, Pkcs11Module, SOFTHSM2_MODULE};
 use carepki_policy::CardKind;
 use carepki_policy::card::HolderFacts;
-use carepki_x509::SignatureAlgorithm;
 use carepki_x509::cms::{Encapsulation, prepare};
+use carepki_x509::{KeyAlgorithm, SignatureAlgorithm};
 use support::{Pki, s};
 
 const PRESCRIPTION: &[u8] = b"Resepti\nAmoksisilliini 500 mg, 1 x 3, 7 vrk\n";
@@ -180,4 +180,169 @@ fn document_verify_on_the_command_line() {
     pki.run(&["document", "verify", s(&rx), "--prescription"])
         .refused(&["certificate.revoked"]);
     pki.run(&["document", "verify", s(&nurse_rx)]).ok();
+}
+
+const CHILD_ENV: &str = "CAREPKI_SOFTHSM_TEST_DIR";
+
+/// Runs `name` again in a child process with SOFTHSM2_CONF pointing at an empty
+/// token directory (the pattern of crates/ra/tests/card_production.rs); in the
+/// child, runs `body`.
+fn on_softhsm(name: &str, body: fn(&Pkcs11Module)) {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        body(&Pkcs11Module::load(SOFTHSM2_MODULE).unwrap());
+        return;
+    }
+    if !std::path::Path::new(SOFTHSM2_MODULE).exists() {
+        assert!(
+            std::env::var("CAREPKI_REQUIRE_SOFTHSM").as_deref() != Ok("1"),
+            "{SOFTHSM2_MODULE} is missing and CAREPKI_REQUIRE_SOFTHSM=1"
+        );
+        eprintln!("note: skipping {name}: {SOFTHSM2_MODULE} is missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::create_dir(&tokens).unwrap();
+    let conf = dir.path().join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n\
+             slots.removable = false\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env("SOFTHSM2_CONF", &conf)
+        .env(CHILD_ENV, dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{name} failed in its SoftHSM2 child process ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+}
+
+#[test]
+fn document_sign_on_softhsm() {
+    on_softhsm("document_sign_on_softhsm", sign_with_card);
+}
+
+/// A prescriber's card produced on a token in process; then `carepki document
+/// sign` signs with it (PIN2 from CAREPKI_PIN2, then from stdin), and
+/// `carepki document verify --prescription` accepts what it wrote.
+fn sign_with_card(module: &Pkcs11Module) {
+    let pki = Pki::init(&[]);
+    let card = Card::initialise(module, "CLIRX", "so-pin-1234").unwrap();
+    let keys = card.generate_keys(KeyAlgorithm::EcdsaP256).unwrap();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let dir = DataDir::new(&pki.data);
+        let store = carepki_store::Store::open_sqlite_path(&dir.sqlite_file())
+            .await
+            .unwrap();
+        let passphrase = Passphrase::from_env_or_file(&dir.passphrase_file()).unwrap();
+        let authority = Authority::open(dir, store.clone(), passphrase)
+            .await
+            .unwrap();
+        let req = CardIssueRequest {
+            card_id: "cli-card".into(),
+            kind: CardKind::Professional,
+            replaces: None,
+            holder: HolderFacts {
+                given_name: "Aino".into(),
+                surname: "Lääkäri".into(),
+                holder_number: "99900000101".into(),
+                title: "Lääkäri".into(),
+                prescriber: true,
+                sv_number: Some("900101".into()),
+            },
+            org_oid: None,
+            days: None,
+            authentication_spki: keys.get(CardKey::Auth).to_vec(),
+            signature_spki: keys.get(CardKey::Sign).to_vec(),
+            actor: "test".into(),
+        };
+        let (auth, sign) = authority.issue_card(&req).await.unwrap();
+        card.write_certificate(CardKey::Auth, &auth.der).unwrap();
+        card.write_certificate(CardKey::Sign, &sign.der).unwrap();
+        store.close().await;
+    });
+    let code = card.activation_code().unwrap();
+    card.activate(code.expose_secret(), "2468", "13579135")
+        .unwrap();
+    let content = pki.path("rx.txt");
+    std::fs::write(&content, PRESCRIPTION).unwrap();
+    let sign_args = |out: &str| {
+        vec![
+            "document".to_owned(),
+            "sign".to_owned(),
+            "--module".to_owned(),
+            SOFTHSM2_MODULE.to_owned(),
+            "--card".to_owned(),
+            "CLIRX".to_owned(),
+            "--content".to_owned(),
+            s(&content).to_owned(),
+            "--out".to_owned(),
+            s(&pki.path(out)).to_owned(),
+        ]
+    };
+    let args = sign_args("env.p7s");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+
+    // PIN2 from the environment.
+    let mut cmd = pki.command(&args);
+    cmd.env("CAREPKI_PIN2", "13579135");
+    let out = support::run(cmd).ok();
+    assert!(!out.stdout.contains("13579135") && !out.stderr.contains("13579135"));
+    pki.run(&[
+        "document",
+        "verify",
+        s(&pki.path("env.p7s")),
+        "--prescription",
+    ])
+    .ok();
+    // The output file exists now: refused, not overwritten.
+    let mut cmd = pki.command(&args);
+    cmd.env("CAREPKI_PIN2", "13579135");
+    support::run(cmd).refused(&["exists already"]);
+    // A wrong PIN2: the token refuses; nothing written.
+    let wrong = sign_args("wrong.p7s");
+    let wrong: Vec<&str> = wrong.iter().map(String::as_str).collect();
+    let mut cmd = pki.command(&wrong);
+    cmd.env("CAREPKI_PIN2", "9999");
+    support::run(cmd).refused(&["card.wrong_pin"]);
+    assert!(!pki.path("wrong.p7s").exists());
+
+    // PIN2 from standard input, detached.
+    let stdin_args = sign_args("stdin.p7s");
+    let mut stdin_args: Vec<&str> = stdin_args.iter().map(String::as_str).collect();
+    stdin_args.push("--detached");
+    let mut child = pki
+        .command(&stdin_args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"13579135\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    pki.run(&[
+        "document",
+        "verify",
+        s(&pki.path("stdin.p7s")),
+        "--content",
+        s(&content),
+        "--prescription",
+    ])
+    .ok();
 }
