@@ -63,3 +63,83 @@ proptest! {
         }
     }
 }
+
+/// A valid signed document (CMS SignedData, encapsulated) by a self-signed
+/// certificate.
+fn valid_document() -> &'static [u8] {
+    static DOC: OnceLock<Vec<u8>> = OnceLock::new();
+    DOC.get_or_init(|| {
+        use carepki_x509::cert::{TbsParams, assemble, encode_tbs};
+        use carepki_x509::cms::{Encapsulation, prepare};
+        let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).unwrap();
+        let rng = SystemRandom::new();
+        let name = build_name(&[(Attr::CommonName, "Aino Lääkäri")]).unwrap();
+        let tbs = encode_tbs(&TbsParams {
+            serial: vec![0x42],
+            signature: SignatureAlgorithm::EcdsaSha256,
+            issuer: name.clone(),
+            not_before: 1_790_000_000,
+            not_after: 1_800_000_000,
+            subject: name,
+            spki_der: key.public_key().as_der().unwrap().as_ref().to_vec(),
+            extensions: vec![],
+        })
+        .unwrap();
+        let cert = assemble(
+            &tbs,
+            SignatureAlgorithm::EcdsaSha256,
+            key.sign(&rng, &tbs).unwrap().as_ref(),
+        )
+        .unwrap();
+        let plan = prepare(
+            b"Resepti: Amoksisilliini 500 mg",
+            &cert,
+            SignatureAlgorithm::EcdsaSha256,
+            1_795_000_000,
+            Encapsulation::Encapsulated,
+        )
+        .unwrap();
+        plan.assemble(key.sign(&rng, plan.to_be_signed()).unwrap().as_ref())
+            .unwrap()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_document_verifier(
+        bytes in proptest::collection::vec(any::<u8>(), 0..600)
+    ) {
+        let _ = carepki_x509::cms::verify_signed_data(&bytes, None);
+        let _ = carepki_x509::cms::verify_signed_data(&bytes, Some(b"x"));
+    }
+
+    #[test]
+    fn damaged_documents_are_refused_or_unchanged(edits in proptest::collection::vec(edit(), 1..4)) {
+        let original = carepki_x509::cms::verify_signed_data(valid_document(), None).unwrap();
+        let damaged = apply(valid_document().to_vec(), &edits);
+        match carepki_x509::cms::verify_signed_data(&damaged, None) {
+            // Strict DER and a signature over the attributes, which hold the
+            // content's digest: what passes has the original's content, time and
+            // signer key. The certificate's other bytes are not this layer's to
+            // judge (an edit in its signature algorithm can pass here): the CA's
+            // verifier requires it byte for byte as issued (ca/src/docsign.rs).
+            Ok(v) => {
+                let key = |der: &[u8]| {
+                    let cert = carepki_x509::cert::decode_certificate(der).unwrap();
+                    carepki_x509::cert::spki_der(cert.tbs_certificate()).unwrap()
+                };
+                prop_assert_eq!(&v.content, &original.content);
+                prop_assert_eq!(v.signing_time, original.signing_time);
+                prop_assert_eq!(key(&v.signer_certificate), key(&original.signer_certificate));
+            }
+            Err(e) => prop_assert!(
+                matches!(e, X509Error::SignedDocument { .. } | X509Error::Malformed { .. }
+                    | X509Error::UnsupportedKeyType(_) | X509Error::UnsupportedCurve(_)
+                    | X509Error::EcPoint(_) | X509Error::RsaKeySize(_) | X509Error::RsaExponent),
+                "{e:?}"
+            ),
+        }
+    }
+}
