@@ -310,8 +310,8 @@ pub fn signed_data_der(input: &[u8]) -> Result<Vec<u8>, X509Error> {
 /// Each refusal is [`X509Error::SignedDocument`] with a stable code:
 /// `document.too_large`, `document.malformed`, `document.signers`,
 /// `document.content`, `document.attributes`, `document.no_signer_certificate`,
-/// `document.unsupported_algorithm`, `document.digest_mismatch`,
-/// `document.bad_signature`.
+/// `document.unsupported_algorithm` (also for a signer key CarePKI does not
+/// accept), `document.digest_mismatch`, `document.bad_signature`.
 pub fn verify_signed_data(
     input: &[u8],
     detached_content: Option<&[u8]>,
@@ -432,7 +432,14 @@ pub fn verify_signed_data(
     let cert_der = cert
         .to_der()
         .map_err(|e| malformed("the signer certificate", e))?;
-    let key = PublicKey::from_spki_der(&spki_der(cert.tbs_certificate())?)?;
+    let key = spki_der(cert.tbs_certificate())
+        .and_then(|spki| PublicKey::from_spki_der(&spki))
+        .map_err(|e| {
+            doc_error(
+                "document.unsupported_algorithm",
+                format!("the signer certificate's key is not accepted: {e}"),
+            )
+        })?;
 
     // Algorithms: the digest and the signature algorithm must agree.
     let sig_oid = signer.signature_algorithm.oid;

@@ -135,9 +135,7 @@ proptest! {
                 prop_assert_eq!(key(&v.signer_certificate), key(&original.signer_certificate));
             }
             Err(e) => prop_assert!(
-                matches!(e, X509Error::SignedDocument { .. } | X509Error::Malformed { .. }
-                    | X509Error::UnsupportedKeyType(_) | X509Error::UnsupportedCurve(_)
-                    | X509Error::EcPoint(_) | X509Error::RsaKeySize(_) | X509Error::RsaExponent),
+                matches!(e, X509Error::SignedDocument { .. }),
                 "{e:?}"
             ),
         }
