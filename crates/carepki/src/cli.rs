@@ -55,6 +55,10 @@ pub(crate) enum Command {
     /// Powers of attorney to registration points (R-ORDER; a CA officer's work).
     #[command(subcommand)]
     Poa(PoaCommand),
+    /// The registration station: produce, activate, reset and revoke cards on a
+    /// PKCS#11 token (a registrar's work; secrets from the environment or stdin).
+    #[command(subcommand)]
+    Station(StationCommand),
     /// Issue a service certificate from a CSR.
     Issue(IssueArgs),
     /// Issued certificates.
@@ -260,6 +264,102 @@ pub(crate) struct CardOrderArgs {
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// The key type of a card's two key pairs (generated on the card).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum CardKeyType {
+    /// ECDSA on P-256.
+    #[value(name = "ecdsa-p256")]
+    EcdsaP256,
+    /// ECDSA on P-384.
+    #[value(name = "ecdsa-p384")]
+    EcdsaP384,
+    /// RSA 2048.
+    #[value(name = "rsa-2048")]
+    Rsa2048,
+    /// RSA 3072.
+    #[value(name = "rsa-3072")]
+    Rsa3072,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StationCommand {
+    /// Produce an order onto a blank card: two key pairs generated on the card, both
+    /// certificates issued and written to it; the activation code is mailed to the
+    /// holder separately. The SO PIN comes from CAREPKI_CARD_SO_PIN or stdin.
+    Produce {
+        /// The card order's id.
+        order: i64,
+        /// You, the registrar: your e-service user id (an approved registrar of the
+        /// order's point).
+        #[arg(long)]
+        registrar_user: i64,
+        /// The PKCS#11 module of the card reader (e.g. OpenSC's opensc-pkcs11.so, or
+        /// /usr/lib/softhsm/libsofthsm2.so for the demo).
+        #[arg(long)]
+        module: PathBuf,
+        /// The card's label (its two tokens are "<label> AUTH" and "<label> SIGN").
+        #[arg(long)]
+        label: String,
+        /// The key type of both key pairs.
+        #[arg(long, value_enum, default_value = "ecdsa-p256")]
+        key_type: CardKeyType,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The holder activates his card: the activation code, PIN1 and PIN2 come from
+    /// CAREPKI_CARD_ACTIVATION_CODE, CAREPKI_CARD_PIN1 and CAREPKI_CARD_PIN2, or one
+    /// line each on stdin, in that order.
+    Activate {
+        /// The card order's id.
+        order: i64,
+        /// The PKCS#11 module of the card reader.
+        #[arg(long)]
+        module: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A lost activation code, or forgotten or locked PINs: a new code is set on the
+    /// card and mailed to the holder (SO PIN from CAREPKI_CARD_SO_PIN or stdin).
+    NewCode {
+        /// The card order's id.
+        order: i64,
+        /// You, the registrar: your e-service user id.
+        #[arg(long)]
+        registrar_user: i64,
+        /// The PKCS#11 module of the card reader.
+        #[arg(long)]
+        module: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke both certificates of a card (final).
+    Revoke {
+        /// The card order's id.
+        order: i64,
+        /// You, the registrar: your e-service user id.
+        #[arg(long)]
+        registrar_user: i64,
+        /// keyCompromise, affiliationChanged, superseded, cessationOfOperation or
+        /// unspecified.
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a card order: its state, card and certificates.
+    Show {
+        /// The card order's id.
+        order: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ mod cards_cmd;
 mod cli;
 mod eservice_cmd;
 mod registers_cmd;
+mod station_cmd;
 mod status_cmds;
 
 use std::process::ExitCode;

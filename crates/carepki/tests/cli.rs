@@ -26,6 +26,8 @@ mod professionals;
 mod selftest;
 #[path = "cli/serve.rs"]
 mod serve;
+#[path = "cli/station.rs"]
+mod station;
 #[path = "cli/status.rs"]
 mod status;
 #[path = "cli/support.rs"]
