@@ -84,7 +84,7 @@ use sqlx::migrate::Migrator;
 
 pub use cardreg::{
     CardOrderRow, CardOrderUpdate, MAX_TRAINING_BYTES, MIN_APPROVED_REGISTRARS, NewCardOrder,
-    ORDER_KINDS, ORDER_STATES, PoaRow, RegPointRow, RegistrarRow,
+    ORDER_KINDS, ORDER_STATES, PoaRow, RegPointApplicationRow, RegPointRow, RegistrarRow,
 };
 pub use error::{Result, StoreError};
 pub use eservice::{
