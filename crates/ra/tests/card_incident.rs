@@ -839,3 +839,60 @@ async fn bulk_reorder_skips_cards_being_replaced_and_never_orders_twice() {
         assert_eq!(done, 2, "{:?}", r.items);
     }
 }
+
+#[tokio::test]
+async fn failed_cards_are_recorded_and_tried_again_on_resume() {
+    for (backend, store, guard) in carepki_store::testing::test_stores().await {
+        let w = world_on(store, guard).await;
+        let s = seed(&w).await;
+        let off = officer();
+        let job = w
+            .cards
+            .start_bulk(
+                &off,
+                &missing_sv(),
+                BulkAction::Revoke(RevocationReason::Superseded),
+                now_unix(),
+            )
+            .await
+            .unwrap();
+        // A process without the CA open fails every card, and says why.
+        let without_ca = CardService::new(w.store.clone(), None);
+        let r = without_ca
+            .run_bulk(&off, job.id, &BulkControl::default(), |_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(r.job.state, "finished", "{backend}");
+        assert_eq!(r.count("failed"), 4, "{:?}", r.items);
+        assert!(
+            r.items[0]
+                .detail
+                .as_deref()
+                .unwrap()
+                .contains("the CA is not open here")
+        );
+        for id in &s.faulty {
+            let o = w.store.card_order(*id).await.unwrap().unwrap();
+            assert_ne!(o.state, "revoked", "{backend}: nothing revoked");
+        }
+        // Resumed with the CA: each failed card is tried again, once more.
+        w.cards.resume_bulk(&off, job.id, now_unix()).await.unwrap();
+        let r = w
+            .cards
+            .run_bulk(&off, job.id, &BulkControl::default(), |_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.job.state.as_str(), r.count("done")),
+            ("finished", 4),
+            "{backend}"
+        );
+        assert!(r.items.iter().all(|i| i.attempts == 2), "{:?}", r.items);
+        let e = w
+            .cards
+            .resume_bulk(&off, job.id, now_unix())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "bulk.not_resumable");
+    }
+}

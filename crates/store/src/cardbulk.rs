@@ -322,7 +322,9 @@ async fn claim(cx: &mut Ctx<'_>, id: i64, stale_before: i64) -> Result<BulkJobRo
     let before = job_of(cx, id).await?;
     let row = sqlx::query(AssertSqlSafe(format!(
         "UPDATE card_bulk_jobs SET state = 'running', updated_at = $2 \
-         WHERE id = $1 AND (state = 'interrupted' OR (state = 'running' AND updated_at < $3)) \
+         WHERE id = $1 AND (state = 'interrupted' OR (state = 'running' AND updated_at < $3) \
+         OR (state = 'finished' AND EXISTS (SELECT 1 FROM card_bulk_items i \
+         WHERE i.job_id = $1 AND i.outcome <> 'done' AND i.outcome <> 'skipped'))) \
          RETURNING {JOB_COLUMNS}"
     )))
     .bind(id)
@@ -333,7 +335,10 @@ async fn claim(cx: &mut Ctx<'_>, id: i64, stale_before: i64) -> Result<BulkJobRo
     let Some(row) = row else {
         return Err(StoreError::Conflict {
             what: match before.state.as_str() {
-                "finished" => format!("card bulk job {id} is finished: nothing to resume"),
+                "finished" => format!(
+                    "card bulk job {id} is finished with every card done or skipped: nothing \
+                     to resume"
+                ),
                 _ => format!(
                     "card bulk job {id} is running (its last item was at {}): wait for it, or \
                      resume it once it has been still for a while",
@@ -472,6 +477,7 @@ async fn end(cx: &mut Ctx<'_>, id: i64, state: &str) -> Result<BulkJobRow> {
         by_outcome.insert(outcome, json!(n));
     }
     let finished = (state == "finished").then_some(cx.at);
+    // A finished job resumed for its failed items keeps finished_at fresh.
     let row = sqlx::query(AssertSqlSafe(format!(
         "UPDATE card_bulk_jobs SET state = $2, updated_at = $3, finished_at = $4 \
          WHERE id = $1 AND state = 'running' RETURNING {JOB_COLUMNS}"
@@ -658,7 +664,8 @@ impl Store {
     }
 
     /// Takes an `interrupted` job (or a `running` one still since before
-    /// `stale_before`: its process died) back to `running`; one conditional
+    /// `stale_before`: its process died; or a `finished` one with failed
+    /// items, to try them again) back to `running`; one conditional
     /// update, so two resumers never both get it. Audited `card.bulk.resume`.
     pub async fn claim_card_bulk_job(
         &self,

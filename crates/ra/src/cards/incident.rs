@@ -441,7 +441,8 @@ impl CardService {
     }
 
     /// Takes an interrupted job (or one whose process died: `running` and still
-    /// for [`STALE_RUNNING_SECS`]) back to `running`, for [`CardService::run_bulk`].
+    /// for [`STALE_RUNNING_SECS`]; or a finished one with failed cards, to try
+    /// them again) back to `running`, for [`CardService::run_bulk`].
     pub async fn resume_bulk(
         &self,
         officer: &Officer,
@@ -510,12 +511,12 @@ impl CardService {
             .iter()
             .filter(|i| i.outcome == "done" || i.outcome == "skipped")
             .count();
-        let mut handled = 0usize;
         let mut interrupted = false;
-        for item in report
+        for (handled, item) in report
             .items
             .iter()
             .filter(|i| matches!(i.outcome.as_str(), "pending" | "started" | "failed"))
+            .enumerate()
         {
             if control.cancel.load(Ordering::SeqCst)
                 || control.max_items.is_some_and(|m| handled >= m)
@@ -535,7 +536,6 @@ impl CardService {
                     return Err(e);
                 }
             };
-            handled += 1;
             if row.outcome != "failed" {
                 settled += 1;
             }
