@@ -26,8 +26,9 @@ const EXAMPLE: &str = include_str!("../../../examples/professionals.json");
 
 /// Not prescribers when their cards were made; prescribers with SV numbers in
 /// the register re-imported later.
-const LATE_PRESCRIBERS: [&str; 5] = [
+const LATE_PRESCRIBERS: [&str; 6] = [
     "99900000102",
+    "99900000107",
     "99900000103",
     "99900000105",
     "99900000126",
@@ -74,6 +75,23 @@ async fn import(store: &Store, text: &str) {
         .unwrap();
 }
 
+/// The example registers now, but 99900000107's prescribing right ended at
+/// the end of 2024: he keeps his SV number and a valid right, and is no
+/// prescriber (his card without the SV number is correct).
+fn registers_after() -> String {
+    let mut people: Value = serde_json::from_str(EXAMPLE).unwrap();
+    for p in people.as_array_mut().unwrap() {
+        if p["registration_number"] == "99900000107" {
+            for r in p["professions"].as_array_mut().unwrap() {
+                if r["prescribing"] == true {
+                    r["valid_until"] = Value::String("2024-12-31".into());
+                }
+            }
+        }
+    }
+    people.to_string()
+}
+
 /// The example registers with the late prescribers not (yet) prescribers.
 fn registers_before() -> String {
     let mut people: Value = serde_json::from_str(EXAMPLE).unwrap();
@@ -98,6 +116,7 @@ struct Seeded {
     correct_prescriber: i64,
     correct_other_prescriber: i64,
     non_prescriber: i64,
+    sv_no_right: i64,
     expired_non_prescriber: i64,
     revoked_faulty: i64,
     pending_professional: i64,
@@ -163,6 +182,8 @@ async fn seed(w: &World) -> Seeded {
     let correct_prescriber = produced(w, r, point, "99900000101").await;
     let correct_other_prescriber = produced(w, r, point, "99900000121").await;
     let non_prescriber = produced(w, r, point, "99900000108").await;
+    // Has an SV number now, but no valid prescribing right: correct.
+    let sv_no_right = produced(w, r, point, "99900000107").await;
     let expired_non_prescriber = produced(w, r, point, "99900000109").await;
     w.store
         .set_not_after_for_tests(
@@ -264,7 +285,9 @@ async fn seed(w: &World) -> Seeded {
     set_not_before(&w.store, &card(o("99900000103")).await, H_2023_04_14_00_00).await;
 
     // The registers now: the late prescribers have SV numbers.
-    import(&w.store, EXAMPLE).await;
+    import(&w.store, &registers_after()).await;
+    let person = w.store.professional("99900000107").await.unwrap().unwrap();
+    assert_eq!(person.sv_number.as_deref(), Some("900107"));
 
     let mut faulty: BTreeSet<i64> = by_regno.values().copied().collect();
     faulty.insert(temp.id);
@@ -276,6 +299,7 @@ async fn seed(w: &World) -> Seeded {
         correct_prescriber: correct_prescriber.id,
         correct_other_prescriber: correct_other_prescriber.id,
         non_prescriber: non_prescriber.id,
+        sv_no_right: sv_no_right.id,
         expired_non_prescriber: expired_non_prescriber.id,
         revoked_faulty: revoked.id,
         pending_professional: pending.id,
@@ -330,10 +354,12 @@ async fn find_narrows_by_each_filter_and_finds_exactly_the_cards_missing_sv() {
         // check reads the certificates, so a card ordered with the SV number
         // is not found.
         assert!(!got.contains(&s.correct_prescriber));
+        // An SV number without a valid prescribing right is no prescriber.
+        assert!(!got.contains(&s.sv_no_right));
 
         // Each filter narrows.
         let all_cards = ids(&w.cards, &CardFilter::default()).await;
-        assert_eq!(all_cards.len(), 12, "{backend}: {all_cards:?}");
+        assert_eq!(all_cards.len(), 13, "{backend}: {all_cards:?}");
         let kind = |k: &str| CardFilter {
             kind: Some(k.into()),
             ..CardFilter::default()
@@ -375,7 +401,7 @@ async fn find_narrows_by_each_filter_and_finds_exactly_the_cards_missing_sv() {
             ids(&w.cards, &point(s.other_point)).await,
             set(&[s.at_other_point])
         );
-        assert_eq!(ids(&w.cards, &point(s.point)).await.len(), 11);
+        assert_eq!(ids(&w.cards, &point(s.point)).await.len(), 12);
         let status = |st: &[&str]| CardFilter {
             statuses: st.iter().map(|x| x.to_string()).collect(),
             ..CardFilter::default()
@@ -397,7 +423,7 @@ async fn find_narrows_by_each_filter_and_finds_exactly_the_cards_missing_sv() {
             set(&[s.expired_non_prescriber])
         );
         let valid = ids(&w.cards, &status(&["valid"])).await;
-        assert_eq!(valid.len(), 9, "{backend}: {valid:?}");
+        assert_eq!(valid.len(), 10, "{backend}: {valid:?}");
         assert!(!valid.contains(&s.expired_non_prescriber) && !valid.contains(&s.revoked_faulty));
         // Order state and certificate status combine with "and".
         assert_eq!(
