@@ -214,6 +214,87 @@ pub(crate) enum RegistrarCommand {
 pub(crate) enum CardCommand {
     /// Order a card (or up to 20 test cards) as a registrar of a point.
     Order(Box<CardOrderArgs>),
+    /// Find cards (the incident tools, R-SV, R-STATUS-TRUTH), and optionally act on
+    /// every card found as one resumable bulk job: --notify, --revoke, --reorder.
+    Find(Box<CardFindArgs>),
+    /// Bulk jobs of `card find`: list, show, resume.
+    #[command(subcommand)]
+    Bulk(CardBulkCommand),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("action").args(["notify", "revoke", "reorder"])))]
+pub(crate) struct CardFindArgs {
+    /// The card kind: professional, staff, actor, temporary or test.
+    #[arg(long)]
+    pub(crate) kind: Option<String>,
+    /// Cards whose certificates' validity started (notBefore) on or after this day:
+    /// YYYY-MM-DD, a Helsinki date, inclusive.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) valid_from_start: Option<String>,
+    /// Cards whose certificates' validity started on or before this day: YYYY-MM-DD,
+    /// a Helsinki date, inclusive (up to the end of that day).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) valid_from_end: Option<String>,
+    /// Prescribers' professional cards (and temporary cards standing in for them),
+    /// produced and valid, whose certificates carry no SV number in the subject's
+    /// pseudonym while the registers now give the holder an SV number and a valid
+    /// prescribing right (R-SV).
+    #[arg(long)]
+    pub(crate) missing_sv: bool,
+    /// The registration point's id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) point: Option<i64>,
+    /// Order states ordered, produced, activated and certificate statuses valid,
+    /// revoked (either certificate), expired; repeat or separate with commas. Any of
+    /// the order states, and any of the certificate statuses.
+    #[arg(long, value_name = "S", value_delimiter = ',')]
+    pub(crate) status: Vec<String>,
+    /// Bulk: mail every holder found what is wrong and what happens next.
+    #[arg(long)]
+    pub(crate) notify: bool,
+    /// Bulk: revoke both certificates of every card found (a CA officer's action;
+    /// needs --reason).
+    #[arg(long, requires = "reason")]
+    pub(crate) revoke: bool,
+    /// The revocation reason: unspecified, keyCompromise, affiliationChanged,
+    /// superseded or cessationOfOperation.
+    #[arg(long, requires = "revoke")]
+    pub(crate) reason: Option<String>,
+    /// Bulk: order every card found again as before (re-issue); a card already
+    /// being replaced is skipped.
+    #[arg(long)]
+    pub(crate) reorder: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CardBulkCommand {
+    /// Every bulk job, newest first.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A bulk job with each card's outcome.
+    Show {
+        /// The job's id.
+        job: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continue an interrupted job with the cards not yet done (never acting on a
+    /// card twice).
+    Resume {
+        /// The job's id.
+        job: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

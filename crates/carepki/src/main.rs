@@ -7,6 +7,7 @@ mod commands;
 mod cards_cmd;
 mod cli;
 mod eservice_cmd;
+mod incident_cmd;
 mod registers_cmd;
 mod station_cmd;
 mod status_cmds;

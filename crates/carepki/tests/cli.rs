@@ -14,6 +14,8 @@ mod bad_input;
 mod ca;
 #[path = "cli/datadir.rs"]
 mod datadir;
+#[path = "cli/incident.rs"]
+mod incident;
 #[path = "cli/issuance.rs"]
 mod issuance;
 #[path = "cli/orgs.rs"]

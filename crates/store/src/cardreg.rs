@@ -273,7 +273,7 @@ const REGISTRAR_COLUMNS: &str = "id, point_id, user_id, state, training_filename
      training_sha256, training_size, added_by, added_at, approved_by, approved_at";
 const POA_COLUMNS: &str = "id, grantor_oid, point_id, granted_by, granted_at, revoked_by, \
      revoked_at, revoke_reason";
-const ORDER_COLUMNS: &str = "id, point_id, registrar_id, kind, state, holder_number, holder, \
+pub(crate) const ORDER_COLUMNS: &str = "id, point_id, registrar_id, kind, state, holder_number, holder, \
      org_oid, identity_check, batch, replaces_order, card_label, auth_serial, sign_serial, \
      detail, version, created_by, created_at, updated_at";
 
@@ -346,7 +346,7 @@ fn json_text(row: &AnyRow, column: &str, id: i64) -> Result<Option<Value>> {
     .transpose()
 }
 
-fn order_from_row(row: &AnyRow) -> Result<CardOrderRow> {
+pub(crate) fn order_from_row(row: &AnyRow) -> Result<CardOrderRow> {
     let id: i64 = row.try_get("id")?;
     Ok(CardOrderRow {
         id,

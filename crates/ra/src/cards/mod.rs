@@ -1,7 +1,8 @@
 //! The card registration system (issue 5): registration points, registrars,
 //! powers of attorney (this file), card orders ([`orders`]), card production
-//! and activation ([`production`]) and cards ordered again as before
-//! ([`reorder`]: renewal and re-issue).
+//! and activation ([`production`]), cards ordered again as before
+//! ([`reorder`]: renewal and re-issue) and the incident tools ([`incident`]:
+//! find cards, bulk notify, revoke and re-order).
 //!
 //! The rules are decided here, the store keeps the outcome, each write with its
 //! audit event (`regpoint.create`, `registrar.add`, `registrar.approve`,
@@ -23,6 +24,7 @@
 //! [`applications`], which the e-service's HTTP layer is to call (not wired yet).
 
 pub mod applications;
+pub mod incident;
 pub mod orders;
 pub mod production;
 pub mod reorder;
@@ -33,6 +35,7 @@ pub use applications::REGPOINT_AGREEMENT_VERSION;
 use carepki_ca::Authority;
 pub use carepki_store::{CardOrderRow, MIN_APPROVED_REGISTRARS};
 use carepki_store::{PoaRow, RegPointRow, RegistrarRow, Store};
+pub use incident::{BulkAction, BulkControl, BulkReport, CardFilter, FoundCard};
 pub use orders::{DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput};
 pub use reorder::AsBefore;
 
