@@ -8,7 +8,9 @@ mod cards_cmd;
 mod cli;
 mod document_cmd;
 mod eservice_cmd;
+mod incident_cmd;
 mod registers_cmd;
+mod station_cmd;
 mod status_cmds;
 
 use std::process::ExitCode;
