@@ -1,7 +1,8 @@
 //! The card registration system (issue 5): registration points, registrars,
 //! powers of attorney (this file), card orders ([`orders`]), card production
-//! and activation ([`production`]) and cards ordered again as before
-//! ([`reorder`]: renewal and re-issue).
+//! and activation ([`production`]), cards ordered again as before
+//! ([`reorder`]: renewal and re-issue), the holder's self-service renewal
+//! ([`renewal`], R-SELF-RENEW) and his revocation of his own card ([`holder`]).
 //!
 //! The rules are decided here, the store keeps the outcome, each write with its
 //! audit event (`regpoint.create`, `registrar.add`, `registrar.approve`,
@@ -21,8 +22,10 @@
 //! `carepki registrar`, `carepki poa`); the e-service pages come later and will
 //! call the same [`CardService`].
 
+pub mod holder;
 pub mod orders;
 pub mod production;
+pub mod renewal;
 pub mod reorder;
 
 use std::sync::Arc;
@@ -30,7 +33,11 @@ use std::sync::Arc;
 use carepki_ca::Authority;
 pub use carepki_store::{CardOrderRow, MIN_APPROVED_REGISTRARS};
 use carepki_store::{PoaRow, RegPointRow, RegistrarRow, Store};
+pub use holder::{HOLDER_REASONS, HolderRevocation};
 pub use orders::{DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput};
+pub use renewal::{
+    RENEWAL_WINDOW_MONTHS, RenewalEligibility, RenewalGround, holder_actor, renewal_opens_at,
+};
 pub use reorder::AsBefore;
 
 use crate::eservice::{ErrorKind, EsError, EsResult, Principal, check_conformity_pdf};
