@@ -34,6 +34,7 @@ pub struct HolderRevocation {
     /// One of [`HOLDER_REASONS`] by its RFC 5280 name (`keyCompromise`,
     /// `affiliationChanged`, `superseded`, `cessationOfOperation`,
     /// `unspecified`).
+    #[serde(default)]
     pub reason: String,
     /// The holder confirms that the revocation cannot be undone.
     #[serde(default)]
