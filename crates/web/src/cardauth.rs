@@ -448,6 +448,13 @@ impl CardTlsListener {
     }
 }
 
+impl CardTlsListener {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        Ok(self.local)
+    }
+}
+
 impl Drop for CardTlsListener {
     fn drop(&mut self) {
         self.task.abort();
@@ -967,6 +974,13 @@ pub async fn serve(
 ) -> Result<(), std::io::Error> {
     let config = server_config(authority, settings).map_err(std::io::Error::other)?;
     let listener = CardTlsListener::new(tcp, config)?;
+    serve_on(listener, app).await
+}
+
+/// Serves `app` on a card listener already made ([`CardTlsListener::new`])
+/// until the process is stopped (Ctrl-C or SIGTERM); what `carepki serve`
+/// runs next to its main listener.
+pub async fn serve_on(listener: CardTlsListener, app: Router) -> Result<(), std::io::Error> {
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<CardPeer>(),
