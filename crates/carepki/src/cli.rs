@@ -707,6 +707,24 @@ pub(crate) struct ServeArgs {
         default_value = "CarePKI <noreply@carepki.invalid>"
     )]
     pub(crate) mail_from: String,
+    /// Also run the card sign-in listener (TLS with client certificates:
+    /// self-service renewal and revocation of certificate cards) on this
+    /// address. Needs --card-tls-cert and --card-tls-key; its own port, since
+    /// the main listener is plain HTTP.
+    #[arg(long, env = "CAREPKI_CARD_LISTEN")]
+    pub(crate) card_listen: Option<SocketAddr>,
+    /// The card listener's TLS server certificate, then its issuing CA, in one
+    /// PEM file (e.g. `cat cert.pem chain.pem` from `carepki issue --profile
+    /// server`).
+    #[arg(long, env = "CAREPKI_CARD_TLS_CERT")]
+    pub(crate) card_tls_cert: Option<PathBuf>,
+    /// The card listener's private key, PEM PKCS#8 (`BEGIN PRIVATE KEY`).
+    #[arg(long, env = "CAREPKI_CARD_TLS_KEY")]
+    pub(crate) card_tls_key: Option<PathBuf>,
+    /// Let cards of the TEST hierarchy sign in (test environments only;
+    /// refused with --production).
+    #[arg(long, env = "CAREPKI_CARD_ACCEPT_TEST")]
+    pub(crate) card_accept_test: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -563,6 +563,7 @@ fn write_public(path: &PathBuf, bytes: &[u8]) -> Result<(), Error> {
 async fn serve(g: &Global, args: &crate::cli::ServeArgs) -> Result<(), Error> {
     let listen = args.listen;
     crate::eservice_cmd::check(args)?;
+    let card_listen = crate::cardlisten_cmd::check(args)?;
     let dir = DataDir::new(&g.data_dir);
     // Bind first: a first run writes the address it really listens on into the demo's
     // URLs (which matters for `--listen 127.0.0.1:0`).
@@ -618,16 +619,32 @@ async fn serve(g: &Global, args: &crate::cli::ServeArgs) -> Result<(), Error> {
         authority.ceremony().crl_url("service-providers")
     );
     say!("  metrics:          http://{addr}/metrics");
+    let card = match card_listen {
+        Some(c) => {
+            let (card_addr, served) = crate::cardlisten_cmd::start(&authority, c).await?;
+            say!("  card sign-in:     https://{card_addr}/card/session");
+            Some(served)
+        }
+        None => None,
+    };
     let (eservice, mut background) =
         crate::eservice_cmd::start(&dir, &authority, args, addr).await?;
     let services = carepki_web::start_status_services(&authority).await?;
-    let served = carepki_web::serve_with(
+    let main = carepki_web::serve_with(
         &authority,
         Arc::clone(&services.ocsp),
         Some(eservice),
         listener,
-    )
-    .await;
+    );
+    let (served, card_served) = tokio::join!(main, async {
+        match card {
+            Some(card) => card.await,
+            None => Ok(()),
+        }
+    });
+    if let Err(e) = &card_served {
+        tracing::error!(error = %e, "the card sign-in listener stopped");
+    }
     for task in &background {
         task.abort();
     }

@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod commands;
+mod cardlisten_cmd;
 mod cards_cmd;
 mod cli;
 mod document_cmd;

@@ -12,6 +12,8 @@
 mod bad_input;
 #[path = "cli/ca.rs"]
 mod ca;
+#[path = "cli/card_listener.rs"]
+mod card_listener;
 #[path = "cli/datadir.rs"]
 mod datadir;
 #[path = "cli/incident.rs"]

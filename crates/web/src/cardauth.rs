@@ -28,23 +28,41 @@
 //! (at most [`HANDSHAKE_TIMEOUT`] each, so a slow client holds up no one), and
 //! axum gets the finished streams; [`CardPeer`], axum's connect info, hands the
 //! verified peer chain to the handlers.
+//!
+//! The routes ([`router`]): `GET /card/session` (who signed in), `GET` and
+//! `POST /card/renewal` (self-service renewal, R-SELF-RENEW:
+//! `carepki_ra::cards::renewal`) and `POST /card/revocation` (the holder
+//! revokes his card: `carepki_ra::cards::holder`).
+//!
+//! **The clock.** [`CardClock`] is the listener's one source of time: the
+//! handshake's certificate check (rustls' `TimeProvider` of the
+//! `ServerConfig`, which hands it to [`CardCertVerifier`]), the store check of
+//! [`CardClient`] and the renewal rules all read it. It is the system's time;
+//! a test moves it forward ([`CardClock::advance`]) to see the same listener
+//! as it will be years later, consistently in every layer.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use aws_lc_rs::signature::UnparsedPublicKey;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use carepki_ca::Authority;
 use carepki_policy::CardKind;
 use carepki_policy::card::{CardProfile, KeyRole};
 use carepki_policy::hierarchy::{CaRole, Hierarchy};
+use carepki_ra::cards::{CardOrderRow, CardService, HolderRevocation};
+use carepki_ra::eservice::EsError;
 use carepki_store::Store;
 use carepki_x509::cert::{decode_certificate, name_der, serial_hex, spki_der, unix_time};
 use carepki_x509::ext::Eku;
@@ -68,6 +86,42 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many finished handshakes may wait for the server to take them.
 const ACCEPT_QUEUE: usize = 64;
 
+/// The card listener's clock: the system's time, plus an offset that only a
+/// test sets ([`CardClock::advance`]). Clones share the offset, so the
+/// `ServerConfig` (through rustls' [`TimeProvider`](rustls::time_provider::TimeProvider)),
+/// [`CardAuthState`] and the renewal rules all see the same time when they are
+/// given clones of one clock.
+#[derive(Debug, Clone, Default)]
+pub struct CardClock {
+    offset: Arc<AtomicI64>,
+}
+
+impl CardClock {
+    /// The system's time.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// Now, in Unix seconds.
+    pub fn now(&self) -> i64 {
+        now_unix().saturating_add(self.offset.load(Ordering::Relaxed))
+    }
+
+    /// Moves this clock and every clone of it `seconds` forward (backward when
+    /// negative). For tests: a running service never calls it.
+    pub fn advance(&self, seconds: i64) {
+        self.offset.fetch_add(seconds, Ordering::Relaxed);
+    }
+}
+
+impl rustls::time_provider::TimeProvider for CardClock {
+    fn current_time(&self) -> Option<UnixTime> {
+        u64::try_from(self.now())
+            .ok()
+            .map(|s| UnixTime::since_unix_epoch(Duration::from_secs(s)))
+    }
+}
+
 /// The card sign-in listener's own settings.
 pub struct CardTlsSettings {
     /// The server's certificate, then its issuing CA(s).
@@ -76,6 +130,9 @@ pub struct CardTlsSettings {
     pub key: PrivateKeyDer<'static>,
     /// Whether cards of the TEST hierarchy may sign in (test environments only).
     pub accept_test: bool,
+    /// The time of the handshake's certificate checks: give [`CardAuthState`]
+    /// a clone of the same clock ([`CardAuthState::with_clock`]).
+    pub clock: CardClock,
 }
 
 impl std::fmt::Debug for CardTlsSettings {
@@ -84,6 +141,54 @@ impl std::fmt::Debug for CardTlsSettings {
             .field("cert_chain", &self.cert_chain.len())
             .field("accept_test", &self.accept_test)
             .finish_non_exhaustive()
+    }
+}
+
+impl CardTlsSettings {
+    /// The settings from PEM files: `chain_pem` holds the server certificate,
+    /// then its issuing CA (more CAs may follow); `key_pem` its private key as
+    /// PKCS#8 (`-----BEGIN PRIVATE KEY-----`). The system clock.
+    pub fn from_pem_files(
+        chain_pem: &Path,
+        key_pem: &Path,
+        accept_test: bool,
+    ) -> Result<Self, CardTlsError> {
+        use rustls::pki_types::PrivatePkcs8KeyDer;
+        use rustls::pki_types::pem::PemObject as _;
+        let read = |p: &Path| {
+            std::fs::read(p).map_err(|e| CardTlsError::File {
+                path: p.display().to_string(),
+                why: e.to_string(),
+            })
+        };
+        let chain_bytes = read(chain_pem)?;
+        let cert_chain = CertificateDer::pem_slice_iter(&chain_bytes)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| CardTlsError::File {
+                path: chain_pem.display().to_string(),
+                why: format!("not PEM certificates ({e})"),
+            })?;
+        if cert_chain.is_empty() {
+            return Err(CardTlsError::File {
+                path: chain_pem.display().to_string(),
+                why: "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+            });
+        }
+        let key_bytes = zeroize::Zeroizing::new(read(key_pem)?);
+        let key =
+            PrivatePkcs8KeyDer::from_pem_slice(&key_bytes).map_err(|e| CardTlsError::File {
+                path: key_pem.display().to_string(),
+                why: format!(
+                    "no PKCS#8 private key (-----BEGIN PRIVATE KEY-----) in it ({e}); convert \
+                     one with `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8.pem`"
+                ),
+            })?;
+        Ok(Self {
+            cert_chain,
+            key: PrivateKeyDer::Pkcs8(key),
+            accept_test,
+            clock: CardClock::system(),
+        })
     }
 }
 
@@ -97,6 +202,14 @@ pub enum CardTlsError {
     /// certificate).
     #[error("card sign-in TLS configuration: {0}")]
     Tls(String),
+    /// A certificate or key file cannot be used.
+    #[error("card sign-in TLS: cannot use {path}: {why}")]
+    File {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        why: String,
+    },
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -271,13 +384,13 @@ impl ClientCertVerifier for CardCertVerifier {
 
 /// The rustls server configuration of card sign-in: aws-lc-rs (no process-wide
 /// default provider), TLS 1.3 and 1.2, [`CardCertVerifier`], the server's own
-/// certificate, HTTP/1.1.
+/// certificate, HTTP/1.1, and the settings' [`CardClock`] as rustls' time.
 pub fn server_config(
     authority: &Authority,
     settings: CardTlsSettings,
 ) -> Result<Arc<ServerConfig>, CardTlsError> {
     let verifier = CardCertVerifier::new(authority, settings.accept_test)?;
-    let mut config = ServerConfig::builder_with_provider(provider())
+    let mut config = ServerConfig::builder_with_details(provider(), Arc::new(settings.clock))
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| CardTlsError::Tls(e.to_string()))?
         .with_client_cert_verifier(Arc::new(verifier))
@@ -335,6 +448,13 @@ impl CardTlsListener {
     }
 }
 
+impl CardTlsListener {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        Ok(self.local)
+    }
+}
+
 impl Drop for CardTlsListener {
     fn drop(&mut self) {
         self.task.abort();
@@ -384,7 +504,8 @@ impl Connected<axum::serve::IncomingStream<'_, CardTlsListener>> for CardPeer {
     }
 }
 
-/// What [`CardClient`] needs to check a certificate against the store.
+/// What [`CardClient`] needs to check a certificate against the store, and
+/// what the renewal and revocation routes need.
 #[derive(Clone)]
 pub struct CardAuthState {
     /// The store with the certificates' status rows.
@@ -393,11 +514,15 @@ pub struct CardAuthState {
     pub accept_test: bool,
     /// The ids of the TEST hierarchy's CAs.
     test_cas: Arc<Vec<String>>,
+    /// The card registration system (renewal, revocation).
+    pub cards: CardService,
+    /// The time of the checks and the renewal rules.
+    pub clock: CardClock,
 }
 
 impl CardAuthState {
-    /// The state for `authority`'s store.
-    pub fn new(authority: &Authority, accept_test: bool) -> Self {
+    /// The state for `authority`'s store, on the system clock.
+    pub fn new(authority: &Arc<Authority>, accept_test: bool) -> Self {
         let test_cas = authority
             .cas()
             .values()
@@ -408,7 +533,16 @@ impl CardAuthState {
             store: authority.store().clone(),
             accept_test,
             test_cas: Arc::new(test_cas),
+            cards: CardService::new(authority.store().clone(), Some(Arc::clone(authority))),
+            clock: CardClock::system(),
         }
+    }
+
+    /// The same state on `clock` (give the listener's
+    /// [`CardTlsSettings::clock`] a clone of it too).
+    pub fn with_clock(mut self, clock: CardClock) -> Self {
+        self.clock = clock;
+        self
     }
 }
 
@@ -562,7 +696,7 @@ where
         let Some(der) = peer.chain.first() else {
             return Err(CardRefusal::NoCertificate);
         };
-        let result = check(&state, der, now_unix()).await;
+        let result = check(&state, der, state.clock.now()).await;
         if let Err(refusal) = &result {
             tracing::info!(peer = %peer.addr, reason = %refusal, "card sign-in refused");
         }
@@ -669,11 +803,150 @@ pub async fn check(state: &CardAuthState, der: &[u8], now: i64) -> Result<CardCl
     Ok(client)
 }
 
-/// The card sign-in routes: `GET /card/session` answers who signed in.
+/// The card sign-in routes: `GET /card/session` answers who signed in;
+/// `GET /card/renewal` whether he may renew his card, `POST /card/renewal`
+/// renews it (201 with the new order); `POST /card/revocation` revokes it
+/// (`{"reason": "...", "confirm": true}`). The two POSTs take a JSON body
+/// (`Content-Type: application/json`, `{}` for renewal): a browser that holds
+/// the card certificate sends it to any site's form too, and a cross-site form
+/// cannot send JSON without a CORS preflight, which this listener never
+/// grants.
 pub fn router(state: CardAuthState) -> Router {
     Router::new()
         .route("/card/session", get(session))
+        .route("/card/renewal", get(renewal).post(renew))
+        .route("/card/revocation", post(revoke))
         .with_state(state)
+}
+
+/// A refusal of the registration system as the card routes' JSON
+/// (`{"status", "error", "detail"}`, as [`CardRefusal`]).
+fn es_refusal(e: &EsError) -> Response {
+    let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::json!({
+        "status": status.as_u16(),
+        "error": e.code,
+        "detail": e.detail,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// A refusal of the request itself.
+fn bad_request(status: StatusCode, error: &str, detail: &str) -> Response {
+    let body = serde_json::json!({
+        "status": status.as_u16(),
+        "error": error,
+        "detail": detail,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// The JSON body of a POST: `application/json` only (see [`router`]).
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, Box<Response>> {
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(Box::new(bad_request(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "json-required",
+            "send the request as JSON (Content-Type: application/json)",
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(bad_request(
+            StatusCode::BAD_REQUEST,
+            "bad-json",
+            &format!("the request body is not the expected JSON: {e}"),
+        ))
+    })
+}
+
+/// What the card routes show of an order: not the identity check or the
+/// holder's address.
+fn order_view(o: &CardOrderRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": o.id,
+        "state": o.state,
+        "kind": o.kind,
+        "point_id": o.point_id,
+        "holder_number": o.holder_number,
+        "replaces_order": o.replaces_order,
+        "auth_serial": o.auth_serial,
+        "sign_serial": o.sign_serial,
+        "created_at": o.created_at,
+        "created_by": o.created_by,
+    })
+}
+
+async fn renewal(State(state): State<CardAuthState>, client: CardClient) -> Response {
+    match state
+        .cards
+        .renewal_eligibility(&client.serial, state.clock.now())
+        .await
+    {
+        Ok(e) => {
+            let mut v = serde_json::to_value(&e).unwrap_or_default();
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert(
+                    "not_after_rfc3339".into(),
+                    carepki_ca::authority::rfc3339(e.not_after).into(),
+                );
+                obj.insert(
+                    "opens_at_rfc3339".into(),
+                    e.opens_at.map(carepki_ca::authority::rfc3339).into(),
+                );
+            }
+            axum::Json(v).into_response()
+        }
+        Err(e) => es_refusal(&e),
+    }
+}
+
+async fn renew(
+    State(state): State<CardAuthState>,
+    client: CardClient,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = json_body::<serde_json::Value>(&headers, &body) {
+        return *r;
+    }
+    match state.cards.renew(&client.serial, state.clock.now()).await {
+        Ok(order) => {
+            tracing::info!(order = order.id, holder = %client.holder_number, "card renewal ordered");
+            (StatusCode::CREATED, axum::Json(order_view(&order))).into_response()
+        }
+        Err(e) => es_refusal(&e),
+    }
+}
+
+async fn revoke(
+    State(state): State<CardAuthState>,
+    client: CardClient,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let input: HolderRevocation = match json_body(&headers, &body) {
+        Ok(i) => i,
+        Err(r) => return *r,
+    };
+    match state
+        .cards
+        .revoke_by_holder(&client.serial, &input, state.clock.now())
+        .await
+    {
+        Ok(order) => {
+            tracing::info!(order = order.id, holder = %client.holder_number, "card revoked by its holder");
+            axum::Json(order_view(&order)).into_response()
+        }
+        Err(e) => es_refusal(&e),
+    }
 }
 
 async fn session(State(_): State<CardAuthState>, client: CardClient) -> Response {
@@ -701,6 +974,13 @@ pub async fn serve(
 ) -> Result<(), std::io::Error> {
     let config = server_config(authority, settings).map_err(std::io::Error::other)?;
     let listener = CardTlsListener::new(tcp, config)?;
+    serve_on(listener, app).await
+}
+
+/// Serves `app` on a card listener already made ([`CardTlsListener::new`])
+/// until the process is stopped (Ctrl-C or SIGTERM); what `carepki serve`
+/// runs next to its main listener.
+pub async fn serve_on(listener: CardTlsListener, app: Router) -> Result<(), std::io::Error> {
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<CardPeer>(),

@@ -200,6 +200,7 @@ async fn start(ca: &Arc<Authority>, accept_test: bool) -> Server {
         cert_chain: vec![cert.der.clone().into(), intermediate.clone().into()],
         key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.clone())),
         accept_test,
+        clock: cardauth::CardClock::system(),
     };
     let config = cardauth::server_config(ca, settings).unwrap();
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

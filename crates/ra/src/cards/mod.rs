@@ -1,9 +1,10 @@
 //! The card registration system (issue 5): registration points, registrars,
 //! powers of attorney (this file), card orders ([`orders`]), card production
 //! and activation ([`production`]), cards ordered again as before
-//! ([`reorder`]: renewal and re-issue), the incident tools ([`incident`]:
-//! find cards, bulk notify, revoke and re-order) and signing documents with a
-//! card ([`docsign`]).
+//! ([`reorder`]: renewal and re-issue), the holder's self-service renewal
+//! ([`renewal`], R-SELF-RENEW) and his revocation of his own card ([`holder`]),
+//! the incident tools ([`incident`]: find cards, bulk notify, revoke and
+//! re-order) and signing documents with a card ([`docsign`]).
 //!
 //! The rules are decided here, the store keeps the outcome, each write with its
 //! audit event (`regpoint.create`, `registrar.add`, `registrar.approve`,
@@ -26,9 +27,11 @@
 
 pub mod applications;
 pub mod docsign;
+pub mod holder;
 pub mod incident;
 pub mod orders;
 pub mod production;
+pub mod renewal;
 pub mod reorder;
 
 use std::sync::Arc;
@@ -37,8 +40,12 @@ pub use applications::REGPOINT_AGREEMENT_VERSION;
 use carepki_ca::Authority;
 pub use carepki_store::{CardOrderRow, MIN_APPROVED_REGISTRARS};
 use carepki_store::{PoaRow, RegPointRow, RegistrarRow, Store};
+pub use holder::{HOLDER_REASONS, HolderRevocation};
 pub use incident::{BulkAction, BulkControl, BulkReport, CardFilter, FoundCard};
 pub use orders::{DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput};
+pub use renewal::{
+    RENEWAL_WINDOW_MONTHS, RenewalEligibility, RenewalGround, holder_actor, renewal_opens_at,
+};
 pub use reorder::AsBefore;
 
 use crate::eservice::{ErrorKind, EsError, EsResult, Principal, check_conformity_pdf};

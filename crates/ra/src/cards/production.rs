@@ -154,7 +154,10 @@ impl CardService {
     }
 
     /// The holder activates the card of order `order_id` with the activation
-    /// code, choosing PIN1 and PIN2 (4 to 8 digits each).
+    /// code, choosing PIN1 and PIN2 (4 to 8 digits each). When the card was
+    /// ordered "as before" (a renewal or a re-issue), the card it replaces is
+    /// revoked now, both certificates with `superseded`
+    /// ([`CardService::supersede_replaced`]).
     pub async fn activate(
         &self,
         order_id: i64,
@@ -185,7 +188,7 @@ impl CardService {
         }
         let card = Card::open(module, &label).map_err(key_error)?;
         card.activate(code, pin1, pin2).map_err(key_error)?;
-        Ok(self
+        let activated = self
             .store
             .update_card_order(
                 order_id,
@@ -200,7 +203,23 @@ impl CardService {
                 &format!("holder:{}", order.holder_number),
                 now,
             )
-            .await?)
+            .await?;
+        // A renewed (or re-issued) card, now in use, supersedes the card it
+        // replaces: both its certificates are revoked (renewal.rs).
+        self.supersede_replaced(&activated, now)
+            .await
+            .map_err(|e| {
+                EsError::new(
+                    e.kind,
+                    e.code,
+                    format!(
+                        "card order {order_id} is activated, but the card it replaces could                          not be revoked yet: {}. Run the activation's last step again with                          CardService::supersede_replaced, or have a registrar revoke order {}                          with the reason superseded",
+                        e.detail,
+                        activated.replaces_order.unwrap_or_default()
+                    ),
+                )
+            })?;
+        Ok(activated)
     }
 
     /// Registrar `user_id` orders a new activation code for the card of order

@@ -137,9 +137,16 @@ pub async fn point_with_registrars(w: &World) -> (i64, [i64; 2]) {
     (point.id, users)
 }
 
+/// The example professional registers, examples/professionals.json.
+pub const PROFESSIONALS_JSON: &str = include_str!("../../../../examples/professionals.json");
+
 /// Imports examples/professionals.json into the store.
 pub async fn import_professionals(store: &Store) {
-    let text = include_str!("../../../../examples/professionals.json");
+    sync_professionals_json(store, PROFESSIONALS_JSON).await;
+}
+
+/// Syncs the registers in the store to the register file `text` (a re-import).
+pub async fn sync_professionals_json(store: &Store, text: &str) {
     let people = carepki_policy::registers::parse_professionals(text).unwrap();
     let rows: Vec<carepki_store::ProfessionalRow> = people
         .iter()

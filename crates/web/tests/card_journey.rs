@@ -1,0 +1,721 @@
+//! Issue 5's first acceptance line, end to end on SoftHSM2 (docs/CARDS.md):
+//! a registrar orders a professional card for a prescriber; the keys are
+//! generated on the token; both certificates are issued and written; the
+//! holder activates the card with PIN1 and PIN2 (the code from the outbox
+//! mail); he signs in over TLS with the authentication key **on the token**
+//! (PIN1) against the real card listener on the loopback; renewal is refused
+//! now (about five years left) and allowed with the listener's clock moved
+//! into the last three months (a new order at the same registration point,
+//! replacing the old one); the renewed card, activated, supersedes the old
+//! one; the holder revokes the new card; and OCSP, asked over HTTP with
+//! `openssl ocsp`, answers `revoked` for both certificates of each card,
+//! while the next sign-in with a revoked card is refused (403 `revoked`).
+//!
+//! Runs in a child process of this test binary with its own SOFTHSM2_CONF
+//! (SoftHSM2 reads it once per process), as web/tests/cardauth.rs does.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../../ra/tests/support/mod.rs"]
+mod support;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use carepki_ca::Authority;
+use carepki_ca::authority::now_unix;
+use carepki_keys::{Card, CardKey, KeyAlgorithm, Pkcs11Module, SOFTHSM2_MODULE};
+use carepki_ra::cards::CardOrderRow;
+use carepki_store::OrganisationRow;
+use carepki_web::cardauth::{
+    self, CardAuthState, CardClock, CardPeer, CardTlsListener, CardTlsSettings,
+};
+use rustls::client::ResolvesClientCert;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::sign::{CertifiedKey, SigningKey};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use serde_json::Value;
+use support::{
+    ORG, PRESCRIBER, World, import_professionals, point_with_registrars, professional_order,
+    world_on,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const HOST: &str = "kortti.jarvilaakso-hva.fi";
+const CHILD_ENV: &str = "CAREPKI_SOFTHSM_TEST_DIR";
+const SO_PIN: &str = "card-issuer-so-pin";
+const PIN1: &str = "2468";
+const PIN2: &str = "13579135";
+
+/// Runs `body` in a child process with its own SoftHSM2 configuration.
+fn on_softhsm(name: &str, body: fn(&Pkcs11Module)) {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        let module = Pkcs11Module::load(SOFTHSM2_MODULE).unwrap();
+        body(&module);
+        return;
+    }
+    if !Path::new(SOFTHSM2_MODULE).exists() {
+        assert!(
+            std::env::var("CAREPKI_REQUIRE_SOFTHSM").as_deref() != Ok("1"),
+            "{SOFTHSM2_MODULE} is missing and CAREPKI_REQUIRE_SOFTHSM=1: apt-get install softhsm2"
+        );
+        eprintln!("note: skipping {name}: {SOFTHSM2_MODULE} is missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::create_dir(&tokens).unwrap();
+    let conf = dir.path().join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n\
+             slots.removable = false\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env("SOFTHSM2_CONF", &conf)
+        .env(CHILD_ENV, dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{name} failed in its SoftHSM2 child process ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+}
+
+// ---- the client: a rustls client whose key is the card's, over PKCS#11 ----
+
+/// A rustls signing key on the card: `Card::sign(which, pin, …)`, ECDSA P-256
+/// with SHA-256 (the hash made in Rust, `CKM_ECDSA` on the token).
+#[derive(Debug, Clone)]
+struct CardSigningKey {
+    card: Arc<Card>,
+    which: CardKey,
+    pin: &'static str,
+}
+
+impl SigningKey for CardSigningKey {
+    fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn rustls::sign::Signer>> {
+        offered
+            .contains(&SignatureScheme::ECDSA_NISTP256_SHA256)
+            .then(|| Box::new(self.clone()) as Box<dyn rustls::sign::Signer>)
+    }
+
+    fn algorithm(&self) -> rustls::SignatureAlgorithm {
+        rustls::SignatureAlgorithm::ECDSA
+    }
+}
+
+impl rustls::sign::Signer for CardSigningKey {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
+        self.card
+            .sign(self.which, self.pin, message)
+            .map_err(|e| rustls::Error::General(e.to_string()))
+    }
+
+    fn scheme(&self) -> SignatureScheme {
+        SignatureScheme::ECDSA_NISTP256_SHA256
+    }
+}
+
+#[derive(Debug)]
+struct Fixed(Arc<CertifiedKey>);
+
+impl ResolvesClientCert for Fixed {
+    fn resolve(&self, _: &[&[u8]], _: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        Some(Arc::clone(&self.0))
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// The client's check of the server: exactly the server certificate the test
+/// issued (rustls-webpki cannot verify a chain to CarePKI's roots: their
+/// directoryName name constraints; see docs/CARDS.md).
+#[derive(Debug)]
+struct Pinned {
+    der: Vec<u8>,
+    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for Pinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.der {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+/// The card listener on the loopback and what a client needs to reach it.
+struct Listener {
+    addr: SocketAddr,
+    server_cert: Vec<u8>,
+}
+
+/// A card's authentication certificate and key, on the token.
+fn on_card(card: &Arc<Card>) -> (Vec<u8>, CardSigningKey) {
+    (
+        card.certificate(CardKey::Auth).unwrap().unwrap(),
+        CardSigningKey {
+            card: Arc::clone(card),
+            which: CardKey::Auth,
+            pin: PIN1,
+        },
+    )
+}
+
+/// One HTTP/1.1 request over TLS 1.3 signed in with `card` (none: no client
+/// certificate): the status and JSON body, or the TLS error.
+async fn request(
+    server: &Listener,
+    card: Option<&Arc<Card>>,
+    method: &str,
+    path: &str,
+    body: Option<(&str, &str)>,
+) -> Result<(u16, Value), String> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Pinned {
+            der: server.server_cert.clone(),
+            algorithms: provider.signature_verification_algorithms,
+        }));
+    let config = match card {
+        None => builder.with_no_client_auth(),
+        Some(card) => {
+            let (cert, key) = on_card(card);
+            builder.with_client_cert_resolver(Arc::new(Fixed(Arc::new(CertifiedKey::new(
+                vec![CertificateDer::from(cert)],
+                Arc::new(key),
+            )))))
+        }
+    };
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let mut tls = connector
+        .connect(ServerName::try_from(HOST).unwrap(), tcp)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n");
+    match body {
+        Some((content_type, text)) => req.push_str(&format!(
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{text}",
+            text.len()
+        )),
+        None => req.push_str("Content-Length: 0\r\n\r\n"),
+    }
+    tls.write_all(req.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    tls.read_to_end(&mut out).await.map_err(|e| e.to_string())?;
+    let text = String::from_utf8(out).unwrap();
+    if text.is_empty() {
+        return Err("connection closed without an answer".into());
+    }
+    let status: u16 = text[9..12].parse().unwrap();
+    let body = text.split_once("\r\n\r\n").unwrap().1;
+    let json = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {text}"));
+    Ok((status, json))
+}
+
+const JSON: &str = "application/json";
+
+// ---- the CA side ----
+
+/// A server certificate for [`HOST`] from the CA itself (profile `server`),
+/// as an operator gets one with `carepki issue --profile server`, and its key.
+async fn server_certificate(ca: &Authority) -> (carepki_ca::Issued, Vec<u8>) {
+    use aws_lc_rs::encoding::AsDer as _;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
+    use carepki_x509::csr::build_request;
+    use carepki_x509::name::{Attr, build_name};
+    // The point's organisation administers the listener's domain (R-ELIGIBLE).
+    let mut org: OrganisationRow = ca.store().organisation(ORG).await.unwrap().unwrap();
+    org.domains = vec!["jarvilaakso-hva.fi".into()];
+    ca.store()
+        .import_organisations(&[org], "test", now_unix())
+        .await
+        .unwrap();
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
+    let spki = key.public_key().as_der().unwrap().as_ref().to_vec();
+    let csr = build_request(
+        &build_name(&[(Attr::CommonName, HOST)]).unwrap(),
+        &spki,
+        carepki_x509::SignatureAlgorithm::EcdsaSha256,
+        |msg| Ok(key.sign(&rng, msg).unwrap().as_ref().to_vec()),
+    )
+    .unwrap();
+    let issued = ca
+        .issue(&carepki_ca::IssueRequest {
+            profile: carepki_policy::ProfileId::Server,
+            org_oid: ORG.into(),
+            csr,
+            common_name: HOST.into(),
+            dns_names: vec![HOST.into()],
+            emails: vec![],
+            days: None,
+            ca: None,
+            actor: "test".into(),
+        })
+        .await
+        .unwrap();
+    (issued, pkcs8.as_ref().to_vec())
+}
+
+/// The card listener of `ca` on the loopback, on `clock` (the handshake and
+/// the routes share it).
+async fn start_listener(ca: &Arc<Authority>, clock: &CardClock) -> Listener {
+    let (cert, key) = server_certificate(ca).await;
+    let intermediate = ca.loaded_ca(&cert.ca).unwrap().row.cert_der.clone();
+    let settings = CardTlsSettings {
+        cert_chain: vec![cert.der.clone().into(), intermediate.into()],
+        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
+        accept_test: false,
+        clock: clock.clone(),
+    };
+    let config = cardauth::server_config(ca, settings).unwrap();
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = CardTlsListener::new(tcp, config).unwrap();
+    let addr = axum::serve::Listener::local_addr(&listener).unwrap();
+    let app = cardauth::router(CardAuthState::new(ca, false).with_clock(clock.clone()));
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<CardPeer>(),
+        )
+        .await
+        .unwrap();
+    });
+    Listener {
+        addr,
+        server_cert: cert.der,
+    }
+}
+
+/// The service's plain-HTTP side (OCSP, CRLs) on the loopback, as
+/// `carepki serve` runs it; its OCSP responder.
+async fn start_status(ca: &Arc<Authority>) -> (SocketAddr, carepki_web::StatusServices) {
+    let services = carepki_web::start_status_services(ca).await.unwrap();
+    let app = carepki_web::service_router(ca, Arc::clone(&services.ocsp));
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = tcp.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(tcp, app.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
+    });
+    (addr, services)
+}
+
+fn pem(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}
+
+/// `openssl ocsp` over HTTP at `ocsp` for the card certificate in `file`,
+/// issued by the professionals CA: its whole output (the response verified
+/// against the CA certificates in `cas.pem`).
+async fn openssl_ocsp(dir: PathBuf, ocsp: SocketAddr, file: &'static str) -> String {
+    tokio::task::spawn_blocking(move || {
+        let out = Command::new("openssl")
+            .args([
+                "ocsp",
+                "-issuer",
+                "professionals.pem",
+                "-cert",
+                file,
+                "-url",
+                &format!("http://{ocsp}/ocsp/professionals"),
+                "-CAfile",
+                "cas.pem",
+                "-no_nonce",
+            ])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+    .await
+    .unwrap()
+}
+
+/// OCSP answers `revoked` for both certificates of `card` (files `<name>-auth.pem`,
+/// `<name>-sign.pem` in `dir`), the response verified.
+async fn assert_ocsp_revoked(w: &World, ocsp: SocketAddr, files: [&'static str; 2]) {
+    for file in files {
+        let out = openssl_ocsp(w.dir.path().to_path_buf(), ocsp, file).await;
+        assert!(out.contains("Response verify OK"), "{file}: {out}");
+        assert!(out.contains(&format!("{file}: revoked")), "{file}: {out}");
+    }
+}
+
+/// The activation code mailed for order `order` (the `n`th code), due by `now`.
+async fn mailed_code(w: &World, order: &CardOrderRow, n: u32, now: i64) -> String {
+    let key = format!("card-activation:{}:{n}", order.id);
+    let mail = w
+        .store
+        .claim_due_mail("test", now + 1, 60, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.dedupe_key == key)
+        .unwrap_or_else(|| panic!("no mail {key}"));
+    assert_eq!(mail.recipient, "aino@example.fi");
+    mail.body_text
+        .lines()
+        .find(|l| l.len() >= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn card_journey_on_softhsm() {
+    on_softhsm("card_journey_on_softhsm", |module| {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(journey(module));
+    });
+}
+
+async fn journey(module: &Pkcs11Module) {
+    let (store, guard) = carepki_store::testing::sqlite_store().await;
+    let w = world_on(store, guard).await;
+    import_professionals(&w.store).await;
+    let ca = Arc::clone(w.cards.authority().unwrap());
+    let clock = CardClock::system();
+    let (point, [reg1, reg2]) = point_with_registrars(&w).await;
+
+    // The registrar orders a professional card for a prescriber.
+    let order = w
+        .cards
+        .order(reg1, point, &professional_order(PRESCRIBER), clock.now())
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(order.holder["sv_number"], "900101");
+
+    // Keys generated on the token, both certificates issued and written.
+    let produced = w
+        .cards
+        .produce(
+            reg2,
+            order.id,
+            module,
+            "CARD1",
+            SO_PIN,
+            KeyAlgorithm::EcdsaP256,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(produced.state, "produced");
+    let card1 = Arc::new(Card::open(module, "CARD1").unwrap());
+    let auth1 = card1.certificate(CardKey::Auth).unwrap().unwrap();
+    let sign1 = card1.certificate(CardKey::Sign).unwrap().unwrap();
+    assert_eq!(
+        ca.store()
+            .certificate(produced.auth_serial.as_deref().unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .der
+            .as_deref(),
+        Some(auth1.as_slice())
+    );
+
+    // Activation with PIN1 and PIN2, the code from the outbox mail.
+    let code = mailed_code(&w, &order, 1, clock.now()).await;
+    let activated = w
+        .cards
+        .activate(order.id, module, &code, PIN1, PIN2, clock.now())
+        .await
+        .unwrap();
+    assert_eq!(activated.state, "activated");
+
+    // Sign-in with the card's authentication key on the token (PIN1).
+    let server = start_listener(&ca, &clock).await;
+    let (ocsp, services) = start_status(&ca).await;
+    let (status, body) = request(&server, None, "GET", "/card/session", None)
+        .await
+        .unwrap();
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"], "no-client-certificate");
+    let (status, session) = request(&server, Some(&card1), "GET", "/card/session", None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["serial"], produced.auth_serial.clone().unwrap());
+    assert_eq!(session["holder_number"], PRESCRIBER);
+    assert_eq!(session["registration_number"], PRESCRIBER);
+    assert_eq!(session["sv_number"], "900101");
+    assert_eq!(session["given_name"], "Aino Maria");
+    assert_eq!(session["surname"], "Esimerkki");
+    assert_eq!(session["card_kind"], "professional");
+
+    // Renewal now, with about five years left: refused, saying when it opens.
+    let (status, e) = request(&server, Some(&card1), "GET", "/card/renewal", None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{e}");
+    assert_eq!(e["allowed"], false, "{e}");
+    assert_eq!(e["code"], "renewal.too_early", "{e}");
+    let not_after = e["not_after"].as_i64().unwrap();
+    let opens_at = e["opens_at"].as_i64().unwrap();
+    assert!(not_after - clock.now() > 4 * 365 * 86_400, "{e}");
+    assert!(
+        (not_after - opens_at) >= 89 * 86_400 && (not_after - opens_at) <= 92 * 86_400 + 3600,
+        "{e}"
+    );
+    let (status, r) = request(
+        &server,
+        Some(&card1),
+        "POST",
+        "/card/renewal",
+        Some((JSON, "{}")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 409, "{r}");
+    assert_eq!(r["error"], "renewal.too_early", "{r}");
+    assert!(
+        r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("renewed online from")
+    );
+    // A POST that is not JSON (what a cross-site form sends) is refused.
+    let (status, r) = request(
+        &server,
+        Some(&card1),
+        "POST",
+        "/card/renewal",
+        Some(("application/x-www-form-urlencoded", "a=b")),
+    )
+    .await
+    .unwrap();
+    assert_eq!((status, r["error"].as_str()), (415, Some("json-required")));
+
+    // The clock moves into the last three months: the same listener, the
+    // handshake included, sees the card with weeks left.
+    clock.advance(opens_at - clock.now() + 7 * 86_400);
+    let (status, e) = request(&server, Some(&card1), "GET", "/card/renewal", None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{e}");
+    assert_eq!(e["allowed"], true, "{e}");
+    assert_eq!(e["grounds"], serde_json::json!(["validity_ending"]), "{e}");
+    let (status, renewed) = request(
+        &server,
+        Some(&card1),
+        "POST",
+        "/card/renewal",
+        Some((JSON, "{}")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 201, "{renewed}");
+    assert_eq!(renewed["state"], "ordered");
+    assert_eq!(renewed["point_id"], point, "the same registration point");
+    assert_eq!(renewed["replaces_order"], order.id);
+    assert_eq!(renewed["holder_number"], PRESCRIBER);
+    assert_eq!(renewed["created_by"], format!("holder:{PRESCRIBER}"));
+    let (status, r) = request(
+        &server,
+        Some(&card1),
+        "POST",
+        "/card/renewal",
+        Some((JSON, "{}")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (status, r["error"].as_str()),
+        (409, Some("renewal.pending"))
+    );
+
+    // The renewed card is produced on another token and activated: the old
+    // card is superseded, both its certificates revoked.
+    let new_id = renewed["id"].as_i64().unwrap();
+    let new_order = w.store.card_order(new_id).await.unwrap().unwrap();
+    assert_eq!(new_order.holder["sv_number"], "900101");
+    w.cards
+        .produce(
+            reg1,
+            new_id,
+            module,
+            "CARD2",
+            SO_PIN,
+            KeyAlgorithm::EcdsaP256,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    let code = mailed_code(&w, &new_order, 1, clock.now()).await;
+    w.cards
+        .activate(new_id, module, &code, PIN1, PIN2, clock.now())
+        .await
+        .unwrap();
+    let old = w.store.card_order(order.id).await.unwrap().unwrap();
+    assert_eq!(old.state, "revoked");
+    let card2 = Arc::new(Card::open(module, "CARD2").unwrap());
+    let auth2 = card2.certificate(CardKey::Auth).unwrap().unwrap();
+    let sign2 = card2.certificate(CardKey::Sign).unwrap().unwrap();
+
+    // OCSP over HTTP, as relying parties ask it.
+    let dir = w.dir.path();
+    let mut cas = String::new();
+    for c in ca.cas().values() {
+        cas.push_str(&c.pem);
+    }
+    std::fs::write(dir.join("cas.pem"), cas).unwrap();
+    std::fs::write(
+        dir.join("professionals.pem"),
+        &ca.loaded_ca("professionals").unwrap().pem,
+    )
+    .unwrap();
+    for (file, der) in [
+        ("card1-auth.pem", &auth1),
+        ("card1-sign.pem", &sign1),
+        ("card2-auth.pem", &auth2),
+        ("card2-sign.pem", &sign2),
+    ] {
+        std::fs::write(dir.join(file), pem(der)).unwrap();
+    }
+    services.ocsp.apply_changes().await.unwrap();
+    assert_ocsp_revoked(&w, ocsp, ["card1-auth.pem", "card1-sign.pem"]).await;
+    for file in ["card2-auth.pem", "card2-sign.pem"] {
+        let out = openssl_ocsp(dir.to_path_buf(), ocsp, file).await;
+        assert!(out.contains(&format!("{file}: good")), "{file}: {out}");
+    }
+    // The superseded card no longer signs in.
+    let (status, r) = request(&server, Some(&card1), "GET", "/card/session", None)
+        .await
+        .unwrap();
+    assert_eq!((status, r["error"].as_str()), (403, Some("revoked")), "{r}");
+    assert!(r["detail"].as_str().unwrap().contains("superseded"), "{r}");
+
+    // The holder signs in with the new card and revokes it himself.
+    let (status, s2) = request(&server, Some(&card2), "GET", "/card/session", None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{s2}");
+    assert_eq!(s2["sv_number"], "900101");
+    let (status, r) = request(
+        &server,
+        Some(&card2),
+        "POST",
+        "/card/revocation",
+        Some((JSON, r#"{"reason": "keyCompromise"}"#)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (status, r["error"].as_str()),
+        (422, Some("revocation.unconfirmed")),
+        "{r}"
+    );
+    let (status, r) = request(
+        &server,
+        Some(&card2),
+        "POST",
+        "/card/revocation",
+        Some((JSON, r#"{"reason": "keyCompromise", "confirm": true}"#)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["state"], "revoked");
+    services.ocsp.apply_changes().await.unwrap();
+    assert_ocsp_revoked(&w, ocsp, ["card2-auth.pem", "card2-sign.pem"]).await;
+    let (status, r) = request(&server, Some(&card2), "GET", "/card/session", None)
+        .await
+        .unwrap();
+    assert_eq!((status, r["error"].as_str()), (403, Some("revoked")), "{r}");
+    assert!(
+        r["detail"].as_str().unwrap().contains("keyCompromise"),
+        "{r}"
+    );
+
+    // Audited as the holder.
+    let audit = w.store.audit_events(None).await.unwrap();
+    for action in [
+        "card.order",
+        "card.activate",
+        "card.supersede",
+        "card.revoke",
+    ] {
+        assert!(
+            audit
+                .iter()
+                .any(|a| a.action == action && a.actor == format!("holder:{PRESCRIBER}")),
+            "{action} by the holder"
+        );
+    }
+    services.stop().await;
+}
