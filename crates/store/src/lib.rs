@@ -83,8 +83,9 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
 pub use cardreg::{
-    CardOrderRow, CardOrderUpdate, MAX_TRAINING_BYTES, MIN_APPROVED_REGISTRARS, NewCardOrder,
-    ORDER_KINDS, ORDER_STATES, PoaRow, RegPointRow, RegistrarRow,
+    CardOrderRow, CardOrderUpdate, CardRevocation, CardRevocationDone, MAX_TRAINING_BYTES,
+    MIN_APPROVED_REGISTRARS, NewCardOrder, ORDER_KINDS, ORDER_STATES, PoaRow, RegPointRow,
+    RegistrarRow,
 };
 pub use error::{Result, StoreError};
 pub use eservice::{

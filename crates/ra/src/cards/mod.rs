@@ -1,7 +1,10 @@
 //! The card registration system (issue 5): registration points, registrars,
 //! powers of attorney (this file), card orders ([`orders`]), card production
-//! and activation ([`production`]) and cards ordered again as before
-//! ([`reorder`]: renewal and re-issue).
+//! and activation ([`production`]), cards ordered again as before
+//! ([`reorder`]: renewal and re-issue), revocation of both certificates of a
+//! card ([`revocation`]) by the registrar, by the organisation when
+//! employment ends ([`organisation`]), and on a right that ended in the
+//! professional registers ([`registers`]).
 //!
 //! The rules are decided here, the store keeps the outcome, each write with its
 //! audit event (`regpoint.create`, `registrar.add`, `registrar.approve`,
@@ -22,8 +25,11 @@
 //! call the same [`CardService`].
 
 pub mod orders;
+pub mod organisation;
 pub mod production;
+pub mod registers;
 pub mod reorder;
+pub mod revocation;
 
 use std::sync::Arc;
 
@@ -31,6 +37,8 @@ use carepki_ca::Authority;
 pub use carepki_store::{CardOrderRow, MIN_APPROVED_REGISTRARS};
 use carepki_store::{PoaRow, RegPointRow, RegistrarRow, Store};
 pub use orders::{DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput};
+pub use organisation::OrgCardView;
+pub use registers::{AffectedCard, FindingDecision, FindingOutcome, FindingView};
 pub use reorder::AsBefore;
 
 use crate::eservice::{ErrorKind, EsError, EsResult, Principal, check_conformity_pdf};
