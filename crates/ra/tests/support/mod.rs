@@ -137,11 +137,11 @@ pub async fn point_with_registrars(w: &World) -> (i64, [i64; 2]) {
     (point.id, users)
 }
 
-/// Imports examples/professionals.json into the store.
-pub async fn import_professionals(store: &Store) {
+/// The store's rows of examples/professionals.json.
+pub fn example_rows() -> Vec<carepki_store::ProfessionalRow> {
     let text = include_str!("../../../../examples/professionals.json");
     let people = carepki_policy::registers::parse_professionals(text).unwrap();
-    let rows: Vec<carepki_store::ProfessionalRow> = people
+    people
         .iter()
         .map(|p| carepki_store::ProfessionalRow {
             registration_number: p.registration_number.clone(),
@@ -171,9 +171,13 @@ pub async fn import_professionals(store: &Store) {
             updated_at: 0,
             removed_at: None,
         })
-        .collect();
+        .collect()
+}
+
+/// Imports examples/professionals.json into the store.
+pub async fn import_professionals(store: &Store) {
     store
-        .sync_professionals(&rows, "flag", "test", now_unix())
+        .sync_professionals(&example_rows(), "flag", "test", now_unix())
         .await
         .unwrap();
 }
