@@ -505,3 +505,121 @@ async fn the_organisation_revokes_its_staff_and_actor_cards() {
         assert_eq!(done.revocation_reason.as_deref(), Some("keyCompromise"));
     }
 }
+
+/// Nothing half-done: a revocation of several cards with one that cannot be
+/// revoked, or with a finding resolved meanwhile, revokes nothing.
+#[tokio::test]
+async fn a_card_revocation_is_all_or_nothing() {
+    use carepki_store::{CardRevocation, StoreError};
+    for (backend, store, guard) in carepki_store::testing::test_stores().await {
+        let w = world_on(store, guard).await;
+        import_professionals(&w.store).await;
+        let now = now_unix();
+        let (point, [reg1, _]) = point_with_registrars(&w).await;
+        let mut produced = Vec::new();
+        for regno in ["99900000102", "99900000103"] {
+            let o = w
+                .cards
+                .order(reg1, point, &professional_order(regno), now)
+                .await
+                .unwrap()
+                .remove(0);
+            produced.push(produce_without_token(&w, &o, now).await);
+        }
+        let (a, b) = (&produced[0], &produced[1]);
+        let done = w
+            .cards
+            .revoke_card(
+                reg1,
+                b.id,
+                carepki_x509::RevocationReason::KeyCompromise,
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(done.state, "revoked", "{backend}");
+        let e = w
+            .cards
+            .revoke_card(
+                reg1,
+                b.id,
+                carepki_x509::RevocationReason::KeyCompromise,
+                now,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (ErrorKind::Conflict, "card.already_revoked")
+        );
+
+        // A valid card and a revoked one: refused, the valid one untouched.
+        let b_now = w.store.card_order(b.id).await.unwrap().unwrap();
+        let both = CardRevocation {
+            orders: vec![(a.id, a.version), (b_now.id, b_now.version)],
+            reason: "affiliationChanged".into(),
+            detail: serde_json::json!({ "by": "test" }),
+            resolve_finding: None,
+        };
+        let e = w
+            .store
+            .revoke_card_orders(&both, "test", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { .. }), "{backend}: {e}");
+        assert_eq!(statuses(&w.store, a).await, valid(), "{backend}");
+        // A card changed since it was read: refused.
+        let stale = CardRevocation {
+            orders: vec![(a.id, a.version - 1)],
+            ..both.clone()
+        };
+        let e = w
+            .store
+            .revoke_card_orders(&stale, "test", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { .. }), "{backend}: {e}");
+        assert_eq!(statuses(&w.store, a).await, valid());
+
+        // A finding resolved meanwhile: the card's revocation is undone with it.
+        w.store
+            .sync_professionals(
+                &register_without(&["99900000102"], &[]),
+                "revoke",
+                "test",
+                now,
+            )
+            .await
+            .unwrap();
+        let finding = w.store.open_register_findings().await.unwrap()[0].id;
+        w.store
+            .resolve_register_finding(finding, "handled by hand", "cli:other", now)
+            .await
+            .unwrap();
+        let with_finding = CardRevocation {
+            orders: vec![(a.id, a.version)],
+            resolve_finding: Some((finding, "revoked".into())),
+            ..both.clone()
+        };
+        let e = w
+            .store
+            .revoke_card_orders(&with_finding, "test", now)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { .. }), "{backend}: {e}");
+        assert_eq!(statuses(&w.store, a).await, valid(), "{backend}");
+        assert_eq!(
+            w.store.card_order(a.id).await.unwrap().unwrap().state,
+            "produced"
+        );
+        // ... and acting on it is refused as well: it is not open.
+        assert!(
+            w.cards
+                .act_on_ended_rights("cli:op", now)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(statuses(&w.store, a).await, valid());
+    }
+}
