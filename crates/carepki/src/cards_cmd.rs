@@ -175,7 +175,11 @@ pub(crate) async fn poa(g: &Global, cmd: PoaCommand) -> Result<(), Error> {
 
 /// Runs one `card` subcommand.
 pub(crate) async fn card(g: &Global, cmd: CardCommand) -> Result<(), Error> {
-    let CardCommand::Order(a) = cmd;
+    let a = match cmd {
+        CardCommand::Order(a) => a,
+        CardCommand::Find(a) => return crate::incident_cmd::find(g, *a).await,
+        CardCommand::Bulk(b) => return crate::incident_cmd::bulk(g, b).await,
+    };
     let identity = match (
         a.document_type,
         a.document_number,

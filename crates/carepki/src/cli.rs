@@ -55,6 +55,10 @@ pub(crate) enum Command {
     /// Powers of attorney to registration points (R-ORDER; a CA officer's work).
     #[command(subcommand)]
     Poa(PoaCommand),
+    /// The registration station: produce, activate, reset and revoke cards on a
+    /// PKCS#11 token (a registrar's work; secrets from the environment or stdin).
+    #[command(subcommand)]
+    Station(StationCommand),
     /// Issue a service certificate from a CSR.
     Issue(IssueArgs),
     /// Issued certificates.
@@ -237,6 +241,87 @@ pub(crate) enum RegistrarCommand {
 pub(crate) enum CardCommand {
     /// Order a card (or up to 20 test cards) as a registrar of a point.
     Order(Box<CardOrderArgs>),
+    /// Find cards (the incident tools, R-SV, R-STATUS-TRUTH), and optionally act on
+    /// every card found as one resumable bulk job: --notify, --revoke, --reorder.
+    Find(Box<CardFindArgs>),
+    /// Bulk jobs of `card find`: list, show, resume.
+    #[command(subcommand)]
+    Bulk(CardBulkCommand),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("action").args(["notify", "revoke", "reorder"])))]
+pub(crate) struct CardFindArgs {
+    /// The card kind: professional, staff, actor, temporary or test.
+    #[arg(long)]
+    pub(crate) kind: Option<String>,
+    /// Cards whose certificates' validity started (notBefore) on or after this day:
+    /// YYYY-MM-DD, a Helsinki date, inclusive.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) valid_from_start: Option<String>,
+    /// Cards whose certificates' validity started on or before this day: YYYY-MM-DD,
+    /// a Helsinki date, inclusive (up to the end of that day).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) valid_from_end: Option<String>,
+    /// Prescribers' professional cards (and temporary cards standing in for them),
+    /// produced and valid, whose certificates carry no SV number in the subject's
+    /// pseudonym while the registers now give the holder an SV number and a valid
+    /// prescribing right (R-SV).
+    #[arg(long)]
+    pub(crate) missing_sv: bool,
+    /// The registration point's id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) point: Option<i64>,
+    /// Order states ordered, produced, activated and certificate statuses valid,
+    /// revoked (either certificate), expired; repeat or separate with commas. Any of
+    /// the order states, and any of the certificate statuses.
+    #[arg(long, value_name = "S", value_delimiter = ',')]
+    pub(crate) status: Vec<String>,
+    /// Bulk: mail every holder found what is wrong and what happens next.
+    #[arg(long)]
+    pub(crate) notify: bool,
+    /// Bulk: revoke both certificates of every card found (a CA officer's action;
+    /// needs --reason).
+    #[arg(long, requires = "reason")]
+    pub(crate) revoke: bool,
+    /// The revocation reason: unspecified, keyCompromise, affiliationChanged,
+    /// superseded or cessationOfOperation.
+    #[arg(long, requires = "revoke")]
+    pub(crate) reason: Option<String>,
+    /// Bulk: order every card found again as before (re-issue); a card already
+    /// being replaced is skipped.
+    #[arg(long)]
+    pub(crate) reorder: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CardBulkCommand {
+    /// Every bulk job, newest first.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A bulk job with each card's outcome.
+    Show {
+        /// The job's id.
+        job: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continue an interrupted job with the cards not yet done (never acting on a
+    /// card twice).
+    Resume {
+        /// The job's id.
+        job: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -287,6 +372,102 @@ pub(crate) struct CardOrderArgs {
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// The key type of a card's two key pairs (generated on the card).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum CardKeyType {
+    /// ECDSA on P-256.
+    #[value(name = "ecdsa-p256")]
+    EcdsaP256,
+    /// ECDSA on P-384.
+    #[value(name = "ecdsa-p384")]
+    EcdsaP384,
+    /// RSA 2048.
+    #[value(name = "rsa-2048")]
+    Rsa2048,
+    /// RSA 3072.
+    #[value(name = "rsa-3072")]
+    Rsa3072,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StationCommand {
+    /// Produce an order onto a blank card: two key pairs generated on the card, both
+    /// certificates issued and written to it; the activation code is mailed to the
+    /// holder separately. The SO PIN comes from CAREPKI_CARD_SO_PIN or stdin.
+    Produce {
+        /// The card order's id.
+        order: i64,
+        /// You, the registrar: your e-service user id (an approved registrar of the
+        /// order's point).
+        #[arg(long)]
+        registrar_user: i64,
+        /// The PKCS#11 module of the card reader (e.g. OpenSC's opensc-pkcs11.so, or
+        /// /usr/lib/softhsm/libsofthsm2.so for the demo).
+        #[arg(long)]
+        module: PathBuf,
+        /// The card's label (its two tokens are "<label> AUTH" and "<label> SIGN").
+        #[arg(long)]
+        label: String,
+        /// The key type of both key pairs.
+        #[arg(long, value_enum, default_value = "ecdsa-p256")]
+        key_type: CardKeyType,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The holder activates his card: the activation code, PIN1 and PIN2 come from
+    /// CAREPKI_CARD_ACTIVATION_CODE, CAREPKI_CARD_PIN1 and CAREPKI_CARD_PIN2, or one
+    /// line each on stdin, in that order.
+    Activate {
+        /// The card order's id.
+        order: i64,
+        /// The PKCS#11 module of the card reader.
+        #[arg(long)]
+        module: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A lost activation code, or forgotten or locked PINs: a new code is set on the
+    /// card and mailed to the holder (SO PIN from CAREPKI_CARD_SO_PIN or stdin).
+    NewCode {
+        /// The card order's id.
+        order: i64,
+        /// You, the registrar: your e-service user id.
+        #[arg(long)]
+        registrar_user: i64,
+        /// The PKCS#11 module of the card reader.
+        #[arg(long)]
+        module: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke both certificates of a card (final).
+    Revoke {
+        /// The card order's id.
+        order: i64,
+        /// You, the registrar: your e-service user id.
+        #[arg(long)]
+        registrar_user: i64,
+        /// keyCompromise, affiliationChanged, superseded, cessationOfOperation or
+        /// unspecified.
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a card order: its state, card and certificates.
+    Show {
+        /// The card order's id.
+        order: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

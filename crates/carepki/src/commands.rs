@@ -102,6 +102,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         Command::Registrar(cmd) => crate::cards_cmd::registrar(g, cmd).await,
         Command::Poa(cmd) => crate::cards_cmd::poa(g, cmd).await,
         Command::Card(cmd) => crate::cards_cmd::card(g, cmd).await,
+        Command::Station(cmd) => crate::station_cmd::run(g, cmd).await,
         Command::Org(OrgCommand::List { json }) => {
             let store = open_store(g).await?;
             let orgs = store.organisations().await?;

@@ -7,7 +7,9 @@ mod commands;
 mod cards_cmd;
 mod cli;
 mod eservice_cmd;
+mod incident_cmd;
 mod registers_cmd;
+mod station_cmd;
 mod status_cmds;
 
 use std::process::ExitCode;

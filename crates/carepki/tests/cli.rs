@@ -14,6 +14,8 @@ mod bad_input;
 mod ca;
 #[path = "cli/datadir.rs"]
 mod datadir;
+#[path = "cli/incident.rs"]
+mod incident;
 #[path = "cli/issuance.rs"]
 mod issuance;
 #[path = "cli/orgs.rs"]
@@ -26,6 +28,8 @@ mod professionals;
 mod selftest;
 #[path = "cli/serve.rs"]
 mod serve;
+#[path = "cli/station.rs"]
+mod station;
 #[path = "cli/status.rs"]
 mod status;
 #[path = "cli/support.rs"]

@@ -26,6 +26,8 @@ mod passphrase;
 mod pkcs11;
 mod signer;
 mod software;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::KeyError;
 pub use passphrase::{MIN_PASSPHRASE_CHARS, PASSPHRASE_ENV, Passphrase};

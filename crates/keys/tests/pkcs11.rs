@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lc_rs::signature::UnparsedPublicKey;
+use carepki_keys::testing::on_softhsm;
 use carepki_keys::{
     ActivationCode, Card, CardKey, KeyAlgorithm, KeyError, Pkcs11Module, Pkcs11Signer,
     SOFTHSM2_MODULE, SignatureAlgorithm, Signer, check_pin_format, measure_sign_rate_threads,
@@ -28,60 +29,11 @@ use cryptoki::object::{Attribute, AttributeInfo, AttributeType, ObjectClass};
 use cryptoki::session::UserType;
 use cryptoki::types::AuthPin;
 
-/// Set in the child process: the test's temporary directory.
-const CHILD_ENV: &str = "CAREPKI_SOFTHSM_TEST_DIR";
 const SO_PIN: &str = "card-issuer-so-pin";
 const PIN1: &str = "2468";
 const PIN2: &str = "13579135";
 const HSM_SO_PIN: &str = "hsm-so-pin-0000";
 const HSM_PIN: &str = "hsm-user-pin-0000";
-
-/// Runs `body` in a child process with its own SoftHSM2 configuration and
-/// token directory (this process is the child when CHILD_ENV is set).
-fn on_softhsm(name: &str, body: fn(&Pkcs11Module, &Path)) {
-    if let Some(dir) = std::env::var_os(CHILD_ENV) {
-        let module = Pkcs11Module::load(SOFTHSM2_MODULE).unwrap();
-        body(&module, Path::new(&dir));
-        return;
-    }
-    if !Path::new(SOFTHSM2_MODULE).exists() {
-        assert!(
-            std::env::var("CAREPKI_REQUIRE_SOFTHSM").as_deref() != Ok("1"),
-            "{SOFTHSM2_MODULE} is missing and CAREPKI_REQUIRE_SOFTHSM=1: apt-get install softhsm2"
-        );
-        eprintln!(
-            "note: skipping {name}: {SOFTHSM2_MODULE} is missing \
-             (apt-get install softhsm2; CAREPKI_REQUIRE_SOFTHSM=1 makes this a failure)"
-        );
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tokens = dir.path().join("tokens");
-    std::fs::create_dir(&tokens).unwrap();
-    let conf = dir.path().join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n\
-             slots.removable = false\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env("SOFTHSM2_CONF", &conf)
-        .env(CHILD_ENV, dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "{name} failed in its SoftHSM2 child process ({}):\n{stdout}\n{stderr}",
-        out.status
-    );
-}
 
 macro_rules! softhsm_test {
     ($name:ident, $body:expr) => {

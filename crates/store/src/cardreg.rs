@@ -101,6 +101,34 @@ pub struct PoaRow {
     pub revoke_reason: Option<String>,
 }
 
+/// An organisation's application for a registration point
+/// ([`Store::apply_regpoint`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegPointApplicationRow {
+    /// Its id.
+    pub id: i64,
+    /// The organisation applying.
+    pub org_oid: String,
+    /// The point's name.
+    pub name: String,
+    /// The version of the agreement text signed.
+    pub agreement_version: String,
+    /// Who signed the agreement in the e-service (the administrator's actor id).
+    pub signed_by: String,
+    /// When.
+    pub signed_at: i64,
+    /// `pending`, `accepted` or `rejected`.
+    pub state: String,
+    /// The CA officer who decided.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<i64>,
+    /// Why it was rejected.
+    pub decision_reason: Option<String>,
+    /// The point created on acceptance.
+    pub point_id: Option<i64>,
+}
+
 /// A card to order with [`Store::create_card_orders`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewCardOrder {
@@ -246,6 +274,15 @@ enum Op {
         update: Box<CardOrderUpdate>,
     },
     RevokeOrders(Box<CardRevocation>),
+    ApplyPoint {
+        org_oid: String,
+        name: String,
+        agreement_version: String,
+    },
+    DecidePointApplication {
+        id: i64,
+        reject_reason: Option<String>,
+    },
 }
 
 /// What a job answers.
@@ -256,6 +293,7 @@ pub(crate) enum CardRegOutput {
     Poa(PoaRow),
     Orders(Vec<CardOrderRow>),
     Revoked(Box<CardRevocationDone>),
+    PointApplication(RegPointApplicationRow),
 }
 
 const POINT_COLUMNS: &str =
@@ -264,9 +302,28 @@ const REGISTRAR_COLUMNS: &str = "id, point_id, user_id, state, training_filename
      training_sha256, training_size, added_by, added_at, approved_by, approved_at";
 const POA_COLUMNS: &str = "id, grantor_oid, point_id, granted_by, granted_at, revoked_by, \
      revoked_at, revoke_reason";
-const ORDER_COLUMNS: &str = "id, point_id, registrar_id, kind, state, holder_number, holder, \
+pub(crate) const ORDER_COLUMNS: &str = "id, point_id, registrar_id, kind, state, holder_number, holder, \
      org_oid, identity_check, batch, replaces_order, card_label, auth_serial, sign_serial, \
      detail, version, created_by, created_at, updated_at";
+
+const APPLICATION_COLUMNS: &str = "id, org_oid, name, agreement_version, signed_by, signed_at, \
+     state, decided_by, decided_at, decision_reason, point_id";
+
+fn application_from_row(row: &AnyRow) -> Result<RegPointApplicationRow> {
+    Ok(RegPointApplicationRow {
+        id: row.try_get("id")?,
+        org_oid: row.try_get("org_oid")?,
+        name: row.try_get("name")?,
+        agreement_version: row.try_get("agreement_version")?,
+        signed_by: row.try_get("signed_by")?,
+        signed_at: row.try_get("signed_at")?,
+        state: row.try_get("state")?,
+        decided_by: row.try_get("decided_by")?,
+        decided_at: row.try_get("decided_at")?,
+        decision_reason: row.try_get("decision_reason")?,
+        point_id: row.try_get("point_id")?,
+    })
+}
 
 fn point_from_row(row: &AnyRow) -> Result<RegPointRow> {
     Ok(RegPointRow {
@@ -318,7 +375,7 @@ fn json_text(row: &AnyRow, column: &str, id: i64) -> Result<Option<Value>> {
     .transpose()
 }
 
-fn order_from_row(row: &AnyRow) -> Result<CardOrderRow> {
+pub(crate) fn order_from_row(row: &AnyRow) -> Result<CardOrderRow> {
     let id: i64 = row.try_get("id")?;
     Ok(CardOrderRow {
         id,
@@ -387,7 +444,118 @@ pub(crate) async fn run(cx: &mut Ctx<'_>, job: &CardRegJob) -> Result<CardRegOut
         Op::RevokeOrders(r) => revoke_orders(cx, r)
             .await
             .map(|d| CardRegOutput::Revoked(Box::new(d))),
+        Op::ApplyPoint {
+            org_oid,
+            name,
+            agreement_version,
+        } => apply_point(cx, org_oid, name, agreement_version)
+            .await
+            .map(CardRegOutput::PointApplication),
+        Op::DecidePointApplication { id, reject_reason } => {
+            decide_point_application(cx, *id, reject_reason.as_deref())
+                .await
+                .map(CardRegOutput::PointApplication)
+        }
     }
+}
+
+async fn application_of(cx: &mut Ctx<'_>, id: i64) -> Result<RegPointApplicationRow> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {APPLICATION_COLUMNS} FROM regpoint_applications WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *cx.conn)
+    .await?
+    .ok_or_else(|| not_found("registration point application", id))?;
+    application_from_row(&row)
+}
+
+async fn apply_point(
+    cx: &mut Ctx<'_>,
+    org_oid: &str,
+    name: &str,
+    agreement_version: &str,
+) -> Result<RegPointApplicationRow> {
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM regpoint_applications WHERE org_oid = $1 AND state = 'pending'",
+    )
+    .bind(org_oid)
+    .fetch_one(&mut *cx.conn)
+    .await?;
+    if pending > 0 {
+        return Err(StoreError::Conflict {
+            what: format!("{org_oid} already has a pending registration point application"),
+        });
+    }
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO regpoint_applications (org_oid, name, agreement_version, signed_by, \
+         signed_at, state) VALUES ($1, $2, $3, $4, $5, 'pending') \
+         RETURNING {APPLICATION_COLUMNS}"
+    )))
+    .bind(org_oid)
+    .bind(name)
+    .bind(agreement_version)
+    .bind(cx.actor().to_owned())
+    .bind(cx.at)
+    .fetch_one(&mut *cx.conn)
+    .await?;
+    let app = application_from_row(&row)?;
+    cx.audit(
+        "regpoint.apply",
+        None,
+        None,
+        Some(org_oid),
+        &json!({ "application_id": app.id, "name": name,
+                 "agreement_version": agreement_version }),
+    );
+    Ok(app)
+}
+
+async fn decide_point_application(
+    cx: &mut Ctx<'_>,
+    id: i64,
+    reject_reason: Option<&str>,
+) -> Result<RegPointApplicationRow> {
+    let app = application_of(cx, id).await?;
+    if app.state != "pending" {
+        return Err(StoreError::Conflict {
+            what: format!(
+                "registration point application {id} is {} already",
+                app.state
+            ),
+        });
+    }
+    let (state, point_id) = match reject_reason {
+        Some(_) => ("rejected", None),
+        None => (
+            "accepted",
+            Some(create_point(cx, &app.org_oid, &app.name).await?.id),
+        ),
+    };
+    sqlx::query(
+        "UPDATE regpoint_applications SET state = $1, decided_by = $2, decided_at = $3, \
+         decision_reason = $4, point_id = $5 WHERE id = $6",
+    )
+    .bind(state)
+    .bind(cx.actor().to_owned())
+    .bind(cx.at)
+    .bind(reject_reason)
+    .bind(point_id)
+    .bind(id)
+    .execute(&mut *cx.conn)
+    .await?;
+    cx.audit(
+        if point_id.is_some() {
+            "regpoint.application.accept"
+        } else {
+            "regpoint.application.reject"
+        },
+        None,
+        None,
+        Some(&app.org_oid),
+        &json!({ "application_id": id, "point_id": point_id, "reason": reject_reason }),
+    );
+    application_of(cx, id).await
 }
 
 async fn point_of(cx: &mut Ctx<'_>, id: i64) -> Result<RegPointRow> {
@@ -1206,5 +1374,94 @@ impl Store {
         .fetch_all(&self.inner.pool)
         .await?;
         rows.iter().map(order_from_row).collect()
+    }
+
+    /// Records organisation `org_oid`'s application for a registration point
+    /// named `name`, with the agreement (text version `agreement_version`)
+    /// signed by `actor` (its administrator) at `at`; one pending application
+    /// per organisation; audited `regpoint.apply`.
+    pub async fn apply_regpoint(
+        &self,
+        org_oid: &str,
+        name: &str,
+        agreement_version: &str,
+        actor: &str,
+        at: i64,
+    ) -> Result<RegPointApplicationRow> {
+        one_line("name", name, 200)?;
+        one_line("agreement_version", agreement_version, 64)?;
+        let op = Op::ApplyPoint {
+            org_oid: org_oid.to_owned(),
+            name: name.to_owned(),
+            agreement_version: agreement_version.to_owned(),
+        };
+        match self.submit_cardreg(actor, at, op).await? {
+            CardRegOutput::PointApplication(a) => Ok(a),
+            other => unreachable!("apply_regpoint answered {other:?}"),
+        }
+    }
+
+    /// A CA officer (`actor`) decides a pending application: with no
+    /// `reject_reason` it is accepted and its point created in the same
+    /// transaction (`regpoint.create`), else rejected; audited
+    /// `regpoint.application.accept|reject`.
+    pub async fn decide_regpoint_application(
+        &self,
+        id: i64,
+        reject_reason: Option<&str>,
+        actor: &str,
+        at: i64,
+    ) -> Result<RegPointApplicationRow> {
+        if let Some(r) = reject_reason {
+            one_line("reason", r, 500)?;
+        }
+        let op = Op::DecidePointApplication {
+            id,
+            reject_reason: reject_reason.map(str::to_owned),
+        };
+        match self.submit_cardreg(actor, at, op).await? {
+            CardRegOutput::PointApplication(a) => Ok(a),
+            other => unreachable!("decide_regpoint_application answered {other:?}"),
+        }
+    }
+
+    /// The registration point application with this id.
+    pub async fn regpoint_application(&self, id: i64) -> Result<Option<RegPointApplicationRow>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {APPLICATION_COLUMNS} FROM regpoint_applications WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        row.as_ref().map(application_from_row).transpose()
+    }
+
+    /// Registration point applications, by id: of one organisation, or (with
+    /// `None`) every organisation's in `state` (e.g. the officer's `pending`).
+    pub async fn regpoint_applications(
+        &self,
+        org_oid: Option<&str>,
+        state: Option<&str>,
+    ) -> Result<Vec<RegPointApplicationRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {APPLICATION_COLUMNS} FROM regpoint_applications \
+             WHERE ($1 IS NULL OR org_oid = $1) AND ($2 IS NULL OR state = $2) ORDER BY id"
+        )))
+        .bind(org_oid)
+        .bind(state)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(application_from_row).collect()
+    }
+
+    /// The registration points of an organisation, by id.
+    pub async fn regpoints_of_org(&self, org_oid: &str) -> Result<Vec<RegPointRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {POINT_COLUMNS} FROM registration_points WHERE org_oid = $1 ORDER BY id"
+        )))
+        .bind(org_oid)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(point_from_row).collect()
     }
 }

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
+use crate::cardbulk::{self, CardBulkJob, CardBulkOutput};
 use crate::cardreg::{self, CardRegJob, CardRegOutput};
 use crate::cards::{self, CardJob};
 use crate::error::{Result, StoreError, is_foreign_key_violation};
@@ -89,6 +90,8 @@ pub(crate) enum Job {
     Card(Box<CardJob>),
     /// A write of the card registration system (`cardreg.rs`).
     CardReg(Box<CardRegJob>),
+    /// A write of the incident tools' bulk jobs (`cardbulk.rs`).
+    CardBulk(Box<CardBulkJob>),
 }
 
 /// What a job returns to its caller.
@@ -102,6 +105,7 @@ pub(crate) enum Output {
     ApiToken(Box<ApiTokenRow>),
     Professionals(Box<ProfessionalsOutput>),
     CardReg(Box<CardRegOutput>),
+    CardBulk(Box<CardBulkOutput>),
 }
 
 /// An audit event produced by a job, inserted with the batch's others just
@@ -229,6 +233,7 @@ pub(crate) async fn run(
         Job::Professionals(job) => (job.actor.as_str(), job.at),
         Job::Card(job) => (job.actor.as_str(), job.at),
         Job::CardReg(job) => (job.actor.as_str(), job.at),
+        Job::CardBulk(job) => (job.actor.as_str(), job.at),
         Job::StoreOcspResponses { rows } => {
             status::store_ocsp_responses(conn, rows).await?;
             return Ok(Output::Unit);
@@ -287,6 +292,9 @@ pub(crate) async fn run(
         Job::CardReg(job) => cardreg::run(&mut cx, job)
             .await
             .map(|out| Output::CardReg(Box::new(out))),
+        Job::CardBulk(job) => cardbulk::run(&mut cx, job)
+            .await
+            .map(|out| Output::CardBulk(Box::new(out))),
         Job::AppendAudit(_) | Job::StoreOcspResponses { .. } => Ok(Output::Unit),
     }
 }

@@ -55,6 +55,7 @@
 //! In-memory SQLite databases are not supported: every pooled connection
 //! would see a database of its own.
 
+mod cardbulk;
 mod cardreg;
 mod cards;
 mod check;
@@ -82,10 +83,14 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
+pub use cardbulk::{
+    BULK_ACTIONS, BULK_OUTCOMES, BULK_STATES, BulkItemRow, BulkJobRow, CARD_CERT_STATUSES,
+    CardQuery, CardWithCerts, NewBulkJob,
+};
 pub use cardreg::{
     CardOrderRow, CardOrderUpdate, CardRevocation, CardRevocationDone, MAX_TRAINING_BYTES,
-    MIN_APPROVED_REGISTRARS, NewCardOrder, ORDER_KINDS, ORDER_STATES, PoaRow, RegPointRow,
-    RegistrarRow,
+    MIN_APPROVED_REGISTRARS, NewCardOrder, ORDER_KINDS, ORDER_STATES, PoaRow,
+    RegPointApplicationRow, RegPointRow, RegistrarRow,
 };
 pub use error::{Result, StoreError};
 pub use eservice::{

@@ -1,10 +1,11 @@
 //! The card registration system (issue 5): registration points, registrars,
 //! powers of attorney (this file), card orders ([`orders`]), card production
 //! and activation ([`production`]), cards ordered again as before
-//! ([`reorder`]: renewal and re-issue), revocation of both certificates of a
-//! card ([`revocation`]) by the registrar, by the organisation when
-//! employment ends ([`organisation`]), and on a right that ended in the
-//! professional registers ([`registers`]).
+//! ([`reorder`]: renewal and re-issue), the incident tools ([`incident`]:
+//! find cards, bulk notify, revoke and re-order), and revocation of both
+//! certificates of a card ([`revocation`]) by the registrar, by the
+//! organisation when employment ends ([`organisation`]), and on a right that
+//! ended in the professional registers ([`registers`]).
 //!
 //! The rules are decided here, the store keeps the outcome, each write with its
 //! audit event (`regpoint.create`, `registrar.add`, `registrar.approve`,
@@ -20,10 +21,13 @@
 //! - R-ORDER: a private organisation gives a public registration point a power of
 //!   attorney to order staff and actor cards for it; revocable.
 //!
-//! Today the officer works through the command line (`carepki regpoint`,
-//! `carepki registrar`, `carepki poa`); the e-service pages come later and will
-//! call the same [`CardService`].
+//! The officer works through the command line (`carepki regpoint`,
+//! `carepki registrar`, `carepki poa`); an organisation's administrator applies
+//! for points and registrars and gives powers of attorney through the methods of
+//! [`applications`], which the e-service's HTTP layer is to call (not wired yet).
 
+pub mod applications;
+pub mod incident;
 pub mod orders;
 pub mod organisation;
 pub mod production;
@@ -33,9 +37,11 @@ pub mod revocation;
 
 use std::sync::Arc;
 
+pub use applications::REGPOINT_AGREEMENT_VERSION;
 use carepki_ca::Authority;
 pub use carepki_store::{CardOrderRow, MIN_APPROVED_REGISTRARS};
 use carepki_store::{PoaRow, RegPointRow, RegistrarRow, Store};
+pub use incident::{BulkAction, BulkControl, BulkReport, CardFilter, FoundCard};
 pub use orders::{DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput};
 pub use organisation::OrgCardView;
 pub use registers::{AffectedCard, FindingDecision, FindingOutcome, FindingView};
@@ -240,6 +246,19 @@ impl CardService {
         point_id: i64,
         now: i64,
     ) -> EsResult<PoaRow> {
+        self.grant_poa_as(officer.actor(), grantor_oid, point_id, now)
+            .await
+    }
+
+    /// [`Self::grant_poa`] by `actor` (an officer, or the grantor's
+    /// administrator in the e-service).
+    pub(crate) async fn grant_poa_as(
+        &self,
+        actor: &str,
+        grantor_oid: &str,
+        point_id: i64,
+        now: i64,
+    ) -> EsResult<PoaRow> {
         let grantor = self.store.organisation(grantor_oid).await?.ok_or_else(|| {
             EsError::invalid(
                 "organisation.not_registered",
@@ -272,7 +291,7 @@ impl CardService {
         }
         Ok(self
             .store
-            .grant_poa(grantor_oid, point_id, officer.actor(), now)
+            .grant_poa(grantor_oid, point_id, actor, now)
             .await?)
     }
 
@@ -285,10 +304,19 @@ impl CardService {
         reason: &str,
         now: i64,
     ) -> EsResult<PoaRow> {
-        Ok(self
-            .store
-            .revoke_poa(poa_id, reason, officer.actor(), now)
-            .await?)
+        self.revoke_poa_as(officer.actor(), poa_id, reason, now)
+            .await
+    }
+
+    /// [`Self::revoke_poa`] by `actor`.
+    pub(crate) async fn revoke_poa_as(
+        &self,
+        actor: &str,
+        poa_id: i64,
+        reason: &str,
+        now: i64,
+    ) -> EsResult<PoaRow> {
+        Ok(self.store.revoke_poa(poa_id, reason, actor, now).await?)
     }
 }
 

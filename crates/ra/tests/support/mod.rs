@@ -259,3 +259,28 @@ pub async fn produce_without_token(w: &World, order: &CardOrderRow, now: i64) ->
         .await
         .unwrap()
 }
+
+/// The e-service principal of user `user_id` acting for `org` (or for no
+/// organisation), as the web layer builds it from what is stored.
+pub async fn principal(
+    w: &World,
+    user_id: i64,
+    org: Option<&str>,
+) -> carepki_ra::eservice::Principal {
+    let es = carepki_ra::eservice::EService::new(
+        w.cards.authority().unwrap().clone(),
+        carepki_ra::eservice::EServiceSettings::new(vec![42u8; 32], "https://pki.example.fi"),
+    )
+    .unwrap();
+    es.principal_for_user(user_id, org).await.unwrap()
+}
+
+/// A new user with `role` (`org-admin`, `org-user`, ...) in `org`.
+pub async fn member(w: &World, name: &str, org: &str, role: &str) -> i64 {
+    let id = user(&w.store, name).await;
+    w.store
+        .add_membership(id, org, role, "test", now_unix())
+        .await
+        .unwrap();
+    id
+}
