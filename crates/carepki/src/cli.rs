@@ -200,6 +200,33 @@ pub(crate) enum ProfessionalsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List the open findings (rights that ended), each with the holder's
+    /// professional cards and whether they are still right by the registers now.
+    Findings {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decide an open finding (with `on_right_ended = "flag"`): revoke the holder's
+    /// professional cards that are no longer right (both certificates,
+    /// affiliationChanged), or keep them.
+    #[command(group(clap::ArgGroup::new("decision").required(true).args(["revoke", "keep"])))]
+    Resolve {
+        /// The finding's id (from `carepki professionals findings`).
+        id: i64,
+        /// Revoke the cards that are no longer right.
+        #[arg(long)]
+        revoke: bool,
+        /// Keep the cards.
+        #[arg(long)]
+        keep: bool,
+        /// Why: stored with the finding's resolution and audited.
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,15 +1,22 @@
-//! `carepki professionals import|show`: the professional registers (Terhikki,
-//! Suosikki; issue 5, point 1). The file is validated by `carepki_policy::registers`
-//! (every problem with its line and field) before the store is touched; the store
-//! syncs it in one transaction and returns the rights that ended.
+//! `carepki professionals import|show|findings|resolve`: the professional
+//! registers (Terhikki, Suosikki; issue 5, point 1). The file is validated by
+//! `carepki_policy::registers` (every problem with its line and field) before the
+//! store is touched; the store syncs it in one transaction and returns the rights
+//! that ended. With `[registers] on_right_ended = "revoke"` the import then acts
+//! on them through `carepki_ra::cards` (the professional cards that are no longer
+//! right are revoked); with `flag`, `findings` lists them and `resolve` records
+//! the registrar's or officer's decision.
 
+use carepki_ca::Authority;
 use carepki_ca::DataDir;
 use carepki_ca::authority::{now_unix, rfc3339};
+use carepki_keys::Passphrase;
 use carepki_policy::Ceremony;
 use carepki_policy::registers::{
     EndedRightAction, Profession, Professional, Register, RegisterSettings, RightKind, parse_date,
     parse_professionals, validate_registration_number,
 };
+use carepki_ra::cards::{CardService, FindingDecision, FindingOutcome, FindingView};
 use carepki_store::{ProfessionalRightRow, ProfessionalRow, RegisterFinding, Store, SyncReport};
 
 use crate::cli::{Global, ProfessionalsCommand};
@@ -27,13 +34,60 @@ pub(crate) async fn run(g: &Global, cmd: ProfessionalsCommand) -> Result<(), Err
             let people = parse_professionals(&text)?;
             let settings = settings(&DataDir::new(&g.data_dir))?;
             let store = open_store(g).await?;
-            let result = sync(&store, &people, settings.on_right_ended).await;
+            let result = import(g, &store, &people, settings.on_right_ended).await;
             store.close().await;
-            let report = result?;
+            let (report, acted) = result?;
             if json {
-                say!("{}", serde_json::to_string_pretty(&report_json(&report))?);
+                let mut v = report_json(&report);
+                v["acted"] = acted_json(&acted);
+                say!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 print_report(&report, settings.on_right_ended);
+                print_acted(&acted);
+            }
+            if acted.iter().any(Result::is_err) {
+                return Err(
+                    "the register was imported, but some findings could not be acted \
+                            on (see above); they stay open: run the import again or decide \
+                            them with `carepki professionals resolve`"
+                        .into(),
+                );
+            }
+            Ok(())
+        }
+        ProfessionalsCommand::Findings { json } => {
+            let store = open_store(g).await?;
+            let cards = CardService::new(store.clone(), None);
+            let result = cards.open_findings(now_unix()).await;
+            store.close().await;
+            let findings = result?;
+            if json {
+                say!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &findings.iter().map(finding_view_json).collect::<Vec<_>>()
+                    )?
+                );
+            } else {
+                print_findings(&findings);
+            }
+            Ok(())
+        }
+        ProfessionalsCommand::Resolve {
+            id,
+            revoke,
+            keep: _,
+            reason,
+            json,
+        } => {
+            let store = open_store(g).await?;
+            let result = resolve(g, &store, id, revoke, &reason).await;
+            store.close().await;
+            let outcome = result?;
+            if json {
+                say!("{}", serde_json::to_string_pretty(&outcome)?);
+            } else {
+                print_outcome(&outcome);
             }
             Ok(())
         }
@@ -48,6 +102,181 @@ pub(crate) async fn run(g: &Global, cmd: ProfessionalsCommand) -> Result<(), Err
             result
         }
     }
+}
+
+/// The card service with the CA open (to revoke).
+async fn card_service(g: &Global, store: &Store) -> Result<CardService, Error> {
+    let dir = DataDir::new(&g.data_dir);
+    let passphrase = Passphrase::from_env_or_file(&dir.passphrase_file())?;
+    let authority = Authority::open(dir, store.clone(), passphrase).await?;
+    Ok(CardService::new(
+        store.clone(),
+        Some(std::sync::Arc::new(authority)),
+    ))
+}
+
+type Acted = Vec<Result<FindingOutcome, (i64, carepki_ra::eservice::EsError)>>;
+
+/// Syncs the register; with `revoke`, acts on the open findings recorded with it.
+async fn import(
+    g: &Global,
+    store: &Store,
+    people: &[Professional],
+    on_ended: EndedRightAction,
+) -> Result<(SyncReport, Acted), Error> {
+    let report = sync(store, people, on_ended).await?;
+    if on_ended != EndedRightAction::Revoke {
+        return Ok((report, Vec::new()));
+    }
+    let open = store.open_register_findings().await?;
+    if !open
+        .iter()
+        .any(|f| f.on_ended == EndedRightAction::Revoke.as_str())
+    {
+        return Ok((report, Vec::new()));
+    }
+    let cards = card_service(g, store).await?;
+    let acted = cards.act_on_ended_rights(&actor(), now_unix()).await?;
+    Ok((report, acted))
+}
+
+async fn resolve(
+    g: &Global,
+    store: &Store,
+    id: i64,
+    revoke: bool,
+    reason: &str,
+) -> Result<FindingOutcome, Error> {
+    let decision = if revoke {
+        FindingDecision::Revoke
+    } else {
+        FindingDecision::Keep
+    };
+    let cards = if revoke {
+        card_service(g, store).await?
+    } else {
+        CardService::new(store.clone(), None)
+    };
+    Ok(cards
+        .decide_finding(id, decision, reason, &actor(), now_unix())
+        .await?)
+}
+
+fn acted_json(acted: &Acted) -> serde_json::Value {
+    serde_json::Value::Array(
+        acted
+            .iter()
+            .map(|r| match r {
+                Ok(o) => serde_json::to_value(o).unwrap_or_default(),
+                Err((id, e)) => serde_json::json!({
+                    "finding": id, "error": e.code, "detail": e.to_string(),
+                }),
+            })
+            .collect(),
+    )
+}
+
+fn print_outcome(o: &FindingOutcome) {
+    say!(
+        "  finding {}: {}: {}",
+        o.finding,
+        o.registration_number,
+        o.resolution
+    );
+    if !o.revoked_serials.is_empty() {
+        say!("    revoked certificates: {}", o.revoked_serials.join(", "));
+    }
+}
+
+fn print_acted(acted: &Acted) {
+    if acted.is_empty() {
+        return;
+    }
+    say!("acted on {} finding(s):", acted.len());
+    for r in acted {
+        match r {
+            Ok(o) => print_outcome(o),
+            Err((id, e)) => say!("  finding {id}: NOT acted on: {e} [{}]", e.code),
+        }
+    }
+}
+
+fn finding_view_json(v: &FindingView) -> serde_json::Value {
+    let mut j = finding_json(&v.finding);
+    j["has_valid_right"] = v.has_valid_right.into();
+    j["is_prescriber"] = v.is_prescriber.into();
+    j["cards"] = v
+        .cards
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "order_id": c.order_id,
+                "kind": c.kind,
+                "state": c.state,
+                "sv_number": c.sv_number,
+                "auth_serial": c.auth_serial,
+                "sign_serial": c.sign_serial,
+                "not_after": c.not_after.map(rfc3339),
+                "no_longer_right": c.no_longer_right,
+            })
+        })
+        .collect();
+    j
+}
+
+fn print_findings(findings: &[FindingView]) {
+    if findings.is_empty() {
+        say!("no open findings");
+        return;
+    }
+    say!("open findings: {}", findings.len());
+    for v in findings {
+        let f = &v.finding;
+        say!(
+            "finding {}: {}  {} {} {} (from {}{}): {}; action {}; found {}",
+            f.id,
+            f.registration_number,
+            f.register,
+            f.profession,
+            f.title,
+            f.valid_from,
+            f.valid_until
+                .as_deref()
+                .map(|u| format!(" until {u}"))
+                .unwrap_or_default(),
+            kind_words(&f.kind),
+            f.on_ended,
+            rfc3339(f.detected_at)
+        );
+        say!(
+            "  now: valid right {}, prescriber {}",
+            if v.has_valid_right { "yes" } else { "no" },
+            if v.is_prescriber { "yes" } else { "no" }
+        );
+        if v.cards.is_empty() {
+            say!("  no professional card with a valid certificate");
+        }
+        for c in &v.cards {
+            say!(
+                "  card order {} ({}, {}){}: certificates {} {}: {}",
+                c.order_id,
+                c.kind,
+                c.state,
+                c.sv_number
+                    .as_deref()
+                    .map(|s| format!(", SV number {s}"))
+                    .unwrap_or_default(),
+                c.auth_serial,
+                c.sign_serial,
+                c.no_longer_right
+                    .as_deref()
+                    .map_or("still right: stays".to_owned(), |why| format!(
+                        "no longer right ({why}): would be revoked"
+                    ))
+            );
+        }
+    }
+    say!("decide each with `carepki professionals resolve ID --revoke|--keep --reason TEXT`");
 }
 
 /// Imports the example register into a new demo data directory (`serve`'s first run).
@@ -214,7 +443,7 @@ fn print_report(r: &SyncReport, on_ended: EndedRightAction) {
     let action = match on_ended {
         EndedRightAction::Flag => "flagged for a registrar",
         EndedRightAction::Revoke => {
-            "to be revoked (affiliationChanged) by the card workflow, once cards exist"
+            "the professional cards no longer right are revoked (affiliationChanged)"
         }
     };
     say!("rights that ended: {} ({action}):", r.ended.len());

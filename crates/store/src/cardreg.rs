@@ -206,6 +206,33 @@ pub struct CardOrderUpdate {
     pub detail: Value,
 }
 
+/// The revocation of cards: both certificates of each card, the orders'
+/// state `revoked`, and optionally a register finding resolved, all in one
+/// transaction ([`Store::revoke_card_orders`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardRevocation {
+    /// The orders, each with the version the caller decided on: a card that
+    /// changed meanwhile is a conflict and nothing is revoked.
+    pub orders: Vec<(i64, i64)>,
+    /// The RFC 5280 reason name (checked by the caller).
+    pub reason: String,
+    /// Added to each order's detail and to its `card.revoke` audit event
+    /// (who asked, for which organisation, why).
+    pub detail: Value,
+    /// A register finding to resolve in the same transaction, with its
+    /// resolution: a finding is acted on once.
+    pub resolve_finding: Option<(i64, String)>,
+}
+
+/// What [`Store::revoke_card_orders`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardRevocationDone {
+    /// The orders, now `revoked`.
+    pub orders: Vec<CardOrderRow>,
+    /// The certificates revoked now (one already revoked is left as it was).
+    pub revocations: Vec<crate::Revocation>,
+}
+
 #[derive(Debug)]
 pub(crate) struct CardRegJob {
     pub(crate) actor: String,
@@ -246,6 +273,7 @@ enum Op {
         id: i64,
         update: Box<CardOrderUpdate>,
     },
+    RevokeOrders(Box<CardRevocation>),
     ApplyPoint {
         org_oid: String,
         name: String,
@@ -264,6 +292,7 @@ pub(crate) enum CardRegOutput {
     Registrar(RegistrarRow),
     Poa(PoaRow),
     Orders(Vec<CardOrderRow>),
+    Revoked(Box<CardRevocationDone>),
     PointApplication(RegPointApplicationRow),
 }
 
@@ -412,6 +441,9 @@ pub(crate) async fn run(cx: &mut Ctx<'_>, job: &CardRegJob) -> Result<CardRegOut
         Op::UpdateOrder { id, update } => update_order(cx, *id, update)
             .await
             .map(|o| CardRegOutput::Orders(vec![o])),
+        Op::RevokeOrders(r) => revoke_orders(cx, r)
+            .await
+            .map(|d| CardRegOutput::Revoked(Box::new(d))),
         Op::ApplyPoint {
             org_oid,
             name,
@@ -877,6 +909,94 @@ async fn update_order(cx: &mut Ctx<'_>, id: i64, u: &CardOrderUpdate) -> Result<
     Ok(order)
 }
 
+/// Revokes the cards of [`CardRevocation`]: for each order at the version
+/// seen, every certificate still valid, then the order `revoked`; then the
+/// finding resolved. Any refusal undoes the whole job.
+async fn revoke_orders(cx: &mut Ctx<'_>, r: &CardRevocation) -> Result<CardRevocationDone> {
+    let mut done = CardRevocationDone {
+        orders: Vec::new(),
+        revocations: Vec::new(),
+    };
+    for &(id, version) in &r.orders {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM card_orders WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *cx.conn)
+        .await?
+        .ok_or_else(|| not_found("card order", id))?;
+        let order = order_from_row(&row)?;
+        if order.version != version {
+            return Err(StoreError::Conflict {
+                what: format!("card order {id} changed meanwhile; look at it again"),
+            });
+        }
+        if order.state == "revoked" {
+            return Err(StoreError::Conflict {
+                what: format!("the card of order {id} is revoked already; revocation is final"),
+            });
+        }
+        let (Some(auth), Some(sign)) = (order.auth_serial.clone(), order.sign_serial.clone())
+        else {
+            return Err(StoreError::Conflict {
+                what: format!("card order {id} has no certificates to revoke"),
+            });
+        };
+        for serial in [&auth, &sign] {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM certificates WHERE serial = $1")
+                    .bind(serial)
+                    .fetch_optional(&mut *cx.conn)
+                    .await?;
+            if status.as_deref() == Some("revoked") {
+                continue;
+            }
+            let rev = crate::status::record_revocation(cx, serial, &r.reason, None).await?;
+            done.revocations.push(rev);
+        }
+        let mut detail = order.detail.clone();
+        let mut added = r.detail.clone();
+        if let Value::Object(a) = &mut added {
+            a.insert("revoked_at".into(), json!(cx.at));
+            a.insert("reason".into(), json!(r.reason));
+        }
+        if let (Value::Object(d), Value::Object(a)) = (&mut detail, &added) {
+            for (k, v) in a {
+                d.insert(k.clone(), v.clone());
+            }
+        }
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE card_orders SET state = 'revoked', detail = $2, version = version + 1, \
+             updated_at = $3 WHERE id = $1 AND version = $4 RETURNING {ORDER_COLUMNS}"
+        )))
+        .bind(id)
+        .bind(detail.to_string())
+        .bind(cx.at)
+        .bind(version)
+        .fetch_optional(&mut *cx.conn)
+        .await?
+        .ok_or_else(|| StoreError::Conflict {
+            what: format!("card order {id} changed meanwhile"),
+        })?;
+        let revoked = order_from_row(&row)?;
+        let point = point_of(cx, revoked.point_id).await?;
+        cx.audit(
+            "card.revoke",
+            None,
+            None,
+            revoked.org_oid.as_deref().or(Some(&point.org_oid)),
+            &json!({ "order_id": id, "point_id": revoked.point_id, "from": order.state,
+                     "to": "revoked", "detail": added,
+                     "auth_serial": auth, "sign_serial": sign }),
+        );
+        done.orders.push(revoked);
+    }
+    if let Some((finding, resolution)) = &r.resolve_finding {
+        crate::professionals::resolve_finding(cx, *finding, resolution).await?;
+    }
+    Ok(done)
+}
+
 impl Store {
     async fn submit_cardreg(&self, actor: &str, at: i64, op: Op) -> Result<CardRegOutput> {
         let job = CardRegJob {
@@ -1040,6 +1160,61 @@ impl Store {
             CardRegOutput::Orders(mut o) if o.len() == 1 => Ok(o.remove(0)),
             other => unreachable!("update_card_order answered {other:?}"),
         }
+    }
+
+    /// Revokes cards (both certificates of each, the orders `revoked`, each
+    /// audited `card.revoke`), and resolves a register finding, all in one
+    /// transaction: nothing is half-done. A certificate already revoked (by
+    /// `carepki revoke`) is left as it was. Fails with
+    /// [`StoreError::Conflict`] for a card that changed since the caller saw
+    /// it, one revoked already, one without certificates, or a finding
+    /// resolved already; nothing is stored then.
+    pub async fn revoke_card_orders(
+        &self,
+        revocation: &CardRevocation,
+        actor: &str,
+        at: i64,
+    ) -> Result<CardRevocationDone> {
+        if revocation.orders.is_empty() && revocation.resolve_finding.is_none() {
+            return Err(invalid("orders", "no card to revoke"));
+        }
+        one_line("reason", &revocation.reason, 64)?;
+        if let Some((_, resolution)) = &revocation.resolve_finding
+            && resolution.trim().is_empty()
+        {
+            return Err(invalid("resolution", "say how the finding was resolved"));
+        }
+        let op = Op::RevokeOrders(Box::new(revocation.clone()));
+        match self.submit_cardreg(actor, at, op).await? {
+            CardRegOutput::Revoked(d) => Ok(*d),
+            other => unreachable!("revoke_card_orders answered {other:?}"),
+        }
+    }
+
+    /// The card orders tied to organisation `org_oid` (staff and actor cards,
+    /// and temporary cards standing in for them), by id.
+    pub async fn card_orders_of_org(&self, org_oid: &str) -> Result<Vec<CardOrderRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM card_orders WHERE org_oid = $1 ORDER BY id"
+        )))
+        .bind(org_oid)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(order_from_row).collect()
+    }
+
+    /// Every card order of a holder number, whatever its state, by id.
+    pub async fn card_orders_of_holder_all(
+        &self,
+        holder_number: &str,
+    ) -> Result<Vec<CardOrderRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM card_orders WHERE holder_number = $1 ORDER BY id"
+        )))
+        .bind(holder_number)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(order_from_row).collect()
     }
 
     /// Every registration point, by id.

@@ -88,8 +88,9 @@ pub use cardbulk::{
     CardQuery, CardWithCerts, NewBulkJob,
 };
 pub use cardreg::{
-    CardOrderRow, CardOrderUpdate, MAX_TRAINING_BYTES, MIN_APPROVED_REGISTRARS, NewCardOrder,
-    ORDER_KINDS, ORDER_STATES, PoaRow, RegPointApplicationRow, RegPointRow, RegistrarRow,
+    CardOrderRow, CardOrderUpdate, CardRevocation, CardRevocationDone, MAX_TRAINING_BYTES,
+    MIN_APPROVED_REGISTRARS, NewCardOrder, ORDER_KINDS, ORDER_STATES, PoaRow,
+    RegPointApplicationRow, RegPointRow, RegistrarRow,
 };
 pub use error::{Result, StoreError};
 pub use eservice::{

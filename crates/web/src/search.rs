@@ -406,6 +406,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "es_revoke.html",
         include_str!("../templates/es_revoke.html"),
     ),
+    ("es_cards.html", include_str!("../templates/es_cards.html")),
 ];
 
 /// A language switch link: this page in another language.

@@ -10,7 +10,7 @@
 //! — the walked set is checked to be the set the router source registers,
 //! so a new route cannot be left out — is called by every one of them on
 //! objects of A (applications in each state that matters, an attachment, a
-//! certificate, an invitation, an API token), through the whole service as
+//! certificate, an invitation, an API token, a staff card), through the whole service as
 //! `carepki serve` serves it, and the answer is held to the table below.
 //!
 //! After every refusal the test proves that nothing changed: every
@@ -129,6 +129,8 @@ GET    /api/v1/my-certificates/{serial}/der                  cert        401  20
 GET    /api/v1/my-certificates/{serial}/pem                  cert        401  200 200 200 404  404 200 200 200 200 404
 GET    /api/v1/my-certificates/{serial}/chain                cert        401  200 200 200 404  404 200 200 200 200 404
 POST   /api/v1/revocations                                   cert        401  200 200 403 403  404 404 403 403 200 404
+GET    /api/v1/cards                                         none        401  200 403 403 -    200 403 403 403 403 403
+POST   /api/v1/cards/{id}/revocation                         card        401  200 403 403 -    404 403 403 403 403 403
 GET    /api/v1/api-tokens                                    none        401  200 403 403 -    200 403 403 403 403 403
 POST   /api/v1/api-tokens                                    none        401  201 403 403 -    201 403 403 403 403 403
 DELETE /api/v1/api-tokens/{id}                               token       401  200 403 403 -    404 403 403 403 403 403
@@ -189,6 +191,7 @@ struct Fixture {
     token_id: Option<i64>,
     invitation: Option<String>,
     org: Option<String>,
+    card: Option<i64>,
 }
 
 impl Fixture {
@@ -201,6 +204,7 @@ impl Fixture {
             token_id: Some(987_654_321),
             invitation: Some("no-such-invitation-token".into()),
             org: Some("1.2.246.10.99999999.10.0".into()),
+            card: Some(987_654_321),
         }
     }
 }
@@ -217,6 +221,7 @@ struct Cast {
     officer: Principal,
     tc: Principal,
     spare: u32,
+    cards: u32,
 }
 
 impl Cast {
@@ -259,6 +264,12 @@ impl Cast {
                     .await
                     .unwrap();
                 fx.token_id = Some(t.row.id);
+                return fx;
+            }
+            "card" => {
+                self.cards += 1;
+                let card = es::staff_card(&self.w, ORG_A, "Kävelijä").await;
+                fx.card = Some(card.id);
                 return fx;
             }
             "invitation" => {
@@ -369,6 +380,8 @@ fn build(line: &Line, fx: &Fixture) -> (String, String, Payload) {
     let mut uri = line.path.clone();
     let id = if line.path.starts_with("/api/v1/api-tokens/") {
         fx.token_id
+    } else if line.path.starts_with("/api/v1/cards/") {
+        fx.card
     } else {
         fx.app
     };
@@ -412,6 +425,7 @@ fn build(line: &Line, fx: &Fixture) -> (String, String, Payload) {
             "serial": fx.serial, "reason": "keyCompromise", "confirm": true
         })),
         ("/api/v1/api-tokens", _) if line.method == "POST" => json(json!({"name": "walker"})),
+        (p, _) if p.ends_with("/revocation") => json(json!({"confirm": true})),
         _ => Payload::Empty,
     };
     (line.method.clone(), uri, body)
@@ -425,6 +439,7 @@ struct Snapshot {
     invitations: Vec<(i64, Option<i64>)>,
     tokens: Vec<(i64, Option<i64>)>,
     certificates: Vec<(String, String)>,
+    cards: Vec<(i64, String, i64)>,
     users: usize,
 }
 
@@ -438,6 +453,7 @@ async fn snapshot(w: &World) -> Snapshot {
         invitations: Vec::new(),
         tokens: Vec::new(),
         certificates: Vec::new(),
+        cards: Vec::new(),
         users: store.users().await.unwrap().len(),
     };
     for org in &orgs {
@@ -453,6 +469,9 @@ async fn snapshot(w: &World) -> Snapshot {
         }
         for t in store.api_tokens_of_org(org).await.unwrap() {
             s.tokens.push((t.id, t.revoked_at));
+        }
+        for c in store.card_orders_of_org(org).await.unwrap() {
+            s.cards.push((c.id, c.state, c.version));
         }
     }
     s.certificates = store
@@ -568,6 +587,7 @@ async fn cast(w: World) -> Cast {
         officer: officer_p,
         tc: tc_p,
         spare: 0,
+        cards: 0,
     }
 }
 
@@ -616,7 +636,7 @@ fn check_visible(cast: &Cast, who: Who, line: &Line, r: &Reply) {
                 _ => {}
             }
         }
-        "/api/v1/account" | "/api/v1/api-tokens" | "/api/v1/my-certificates" => {
+        "/api/v1/account" | "/api/v1/api-tokens" | "/api/v1/my-certificates" | "/api/v1/cards" => {
             let own = match who {
                 Who::AAdmin | Who::AUser | Who::TokA => ORG_A,
                 _ => ORG_B,

@@ -56,7 +56,7 @@ const PUBLIC: [(&str, &str); 6] = [
 ];
 
 /// The e-service's `/api/v1` routes (issue 4, point 9), as (method, path).
-const ESERVICE: [(&str, &str); 32] = [
+const ESERVICE: [(&str, &str); 34] = [
     ("POST", "/api/v1/register"),
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/session/organisation"),
@@ -86,6 +86,8 @@ const ESERVICE: [(&str, &str); 32] = [
     ("GET", "/api/v1/my-certificates/{serial}/pem"),
     ("GET", "/api/v1/my-certificates/{serial}/chain"),
     ("POST", "/api/v1/revocations"),
+    ("GET", "/api/v1/cards"),
+    ("POST", "/api/v1/cards/{id}/revocation"),
     ("GET", "/api/v1/api-tokens"),
     ("POST", "/api/v1/api-tokens"),
     ("DELETE", "/api/v1/api-tokens/{id}"),
@@ -1067,6 +1069,60 @@ async fn the_eservice_answers_match_the_document() {
         )
         .await;
     assert_eq!(r.json()["status"], "revoked");
+
+    // The organisation's staff cards: listed, revoked by its administrator
+    // (issue 5, point 7); refusals as problems.
+    let card = es::staff_card(&w, es::ORG_A, "Sihteeri").await;
+    let other = es::staff_card(&w, es::ORG_B, "Muualla").await;
+    let cards = "/api/v1/cards";
+    let r = rec.es(cards, "GET", cards, a, Payload::Empty).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()[0]["order_id"], card.id);
+    assert_eq!(r.json()[0]["holder_name"], "Sanna Sihteeri");
+    let r = rec
+        .es(cards, "GET", cards, Auth::Session(&bob), Payload::Empty)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let revoke_t = "/api/v1/cards/{id}/revocation";
+    let revoke_at = |id: i64| format!("/api/v1/cards/{id}/revocation");
+    let r = rec
+        .es(revoke_t, "POST", &revoke_at(card.id), a, Payload::Empty)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["code"], "revocation.unconfirmed");
+    let r = rec
+        .es(
+            revoke_t,
+            "POST",
+            &revoke_at(other.id),
+            a,
+            Payload::Json(json!({"confirm": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = rec
+        .es(
+            revoke_t,
+            "POST",
+            &revoke_at(card.id),
+            a,
+            Payload::Json(json!({"reason": "affiliationChanged", "confirm": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["state"], "revoked");
+    assert_eq!(r.json()["revocation_reason"], "affiliationChanged");
+    let r = rec
+        .es(
+            revoke_t,
+            "POST",
+            &revoke_at(card.id),
+            a,
+            Payload::Json(json!({"confirm": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["code"], "card.already_revoked");
 
     // API tokens: made, listed, used, revoked.
     let tokens = "/api/v1/api-tokens";

@@ -2,9 +2,12 @@
 //! powers of attorney (this file), card orders ([`orders`]), card production
 //! and activation ([`production`]), cards ordered again as before
 //! ([`reorder`]: renewal and re-issue), the holder's self-service renewal
-//! ([`renewal`], R-SELF-RENEW) and his revocation of his own card ([`holder`]),
-//! the incident tools ([`incident`]: find cards, bulk notify, revoke and
-//! re-order) and signing documents with a card ([`docsign`]).
+//! ([`renewal`], R-SELF-RENEW), the incident tools ([`incident`]: find cards,
+//! bulk notify, revoke and re-order), signing documents with a card
+//! ([`docsign`]), and revocation of both certificates of a card
+//! ([`revocation`]) by the registrar, by the holder ([`holder`]), by the
+//! organisation when employment ends ([`organisation`]), and on a right that
+//! ended in the professional registers ([`registers`]).
 //!
 //! The rules are decided here, the store keeps the outcome, each write with its
 //! audit event (`regpoint.create`, `registrar.add`, `registrar.approve`,
@@ -30,9 +33,12 @@ pub mod docsign;
 pub mod holder;
 pub mod incident;
 pub mod orders;
+pub mod organisation;
 pub mod production;
+pub mod registers;
 pub mod renewal;
 pub mod reorder;
+pub mod revocation;
 
 use std::sync::Arc;
 
@@ -43,6 +49,8 @@ use carepki_store::{PoaRow, RegPointRow, RegistrarRow, Store};
 pub use holder::{HOLDER_REASONS, HolderRevocation};
 pub use incident::{BulkAction, BulkControl, BulkReport, CardFilter, FoundCard};
 pub use orders::{DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput};
+pub use organisation::OrgCardView;
+pub use registers::{AffectedCard, FindingDecision, FindingOutcome, FindingView};
 pub use renewal::{
     RENEWAL_WINDOW_MONTHS, RenewalEligibility, RenewalGround, holder_actor, renewal_opens_at,
 };

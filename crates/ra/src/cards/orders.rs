@@ -146,7 +146,7 @@ fn email_field(value: Option<&String>) -> EsResult<String> {
 }
 
 /// Whether a stored right is valid at `now`.
-fn right_valid(r: &carepki_store::ProfessionalRightRow, now: i64) -> bool {
+pub(crate) fn right_valid(r: &carepki_store::ProfessionalRightRow, now: i64) -> bool {
     r.removed_at.is_none() && r.starts_at <= now && r.ends_at.is_none_or(|e| e > now)
 }
 

@@ -8,7 +8,7 @@
 //! to the holder's address (the letter PDF is not made: the outbox mail is the
 //! channel for now). [`CardService::activate`] sets PIN1 and PIN2;
 //! [`CardService::new_activation_code`] is the registrar's answer to a lost
-//! code; [`CardService::revoke_card`] revokes both certificates together.
+//! code; revocation is in [`super::revocation`].
 
 use carepki_ca::CardIssueRequest;
 use carepki_keys::{Card, KeyError, Pkcs11Module};
@@ -16,7 +16,6 @@ use carepki_policy::CardKind;
 use carepki_policy::card::HolderFacts;
 use carepki_store::{CardOrderRow, CardOrderUpdate, NewMail, user_actor};
 use carepki_x509::KeyAlgorithm;
-use carepki_x509::revocation::RevocationReason;
 use serde_json::json;
 
 use super::CardService;
@@ -51,7 +50,11 @@ fn holder_facts(o: &CardOrderRow) -> HolderFacts {
 }
 
 impl CardService {
-    async fn order_of_registrar(&self, user_id: i64, order_id: i64) -> EsResult<CardOrderRow> {
+    pub(crate) async fn order_of_registrar(
+        &self,
+        user_id: i64,
+        order_id: i64,
+    ) -> EsResult<CardOrderRow> {
         let order = self
             .store
             .card_order(order_id)
@@ -266,58 +269,5 @@ impl CardService {
         self.send_code(&updated, code.expose_secret(), n, now)
             .await?;
         Ok(updated)
-    }
-
-    /// Registrar `user_id` revokes the card of order `order_id`: both
-    /// certificates, with `reason`.
-    pub async fn revoke_card(
-        &self,
-        user_id: i64,
-        order_id: i64,
-        reason: RevocationReason,
-        now: i64,
-    ) -> EsResult<CardOrderRow> {
-        let order = self.order_of_registrar(user_id, order_id).await?;
-        let (Some(a), Some(s)) = (&order.auth_serial, &order.sign_serial) else {
-            return Err(EsError::new(
-                ErrorKind::Conflict,
-                "card.not_produced",
-                format!("card order {order_id} has no certificates to revoke"),
-            ));
-        };
-        if order.state == "revoked" {
-            return Err(EsError::new(
-                ErrorKind::Conflict,
-                "card.already_revoked",
-                format!("the card of order {order_id} is revoked already"),
-            ));
-        }
-        let authority = self.authority()?.clone();
-        let actor = user_actor(user_id);
-        for serial in [a, s] {
-            match authority.revoke(serial, reason, None, &actor).await {
-                Ok(_)
-                | Err(carepki_ca::CaError::Store(carepki_store::StoreError::AlreadyRevoked {
-                    ..
-                })) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(self
-            .store
-            .update_card_order(
-                order_id,
-                &CardOrderUpdate {
-                    from_state: order.state.clone(),
-                    to_state: "revoked".into(),
-                    action: "card.revoke".into(),
-                    card_label: None,
-                    serials: None,
-                    detail: json!({ "revoked_at": now, "reason": reason.name() }),
-                },
-                &actor,
-                now,
-            )
-            .await?)
     }
 }

@@ -270,6 +270,15 @@ impl EService {
         self.inner.authority.store()
     }
 
+    /// The card registration system on the same store and CA (for the
+    /// organisation's card revocation, issue 5 point 7).
+    pub fn cards(&self) -> crate::cards::CardService {
+        crate::cards::CardService::new(
+            self.store().clone(),
+            Some(Arc::clone(&self.inner.authority)),
+        )
+    }
+
     /// The settings.
     pub fn settings(&self) -> &EServiceSettings {
         &self.inner.settings

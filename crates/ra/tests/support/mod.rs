@@ -140,15 +140,23 @@ pub async fn point_with_registrars(w: &World) -> (i64, [i64; 2]) {
 /// The example professional registers, examples/professionals.json.
 pub const PROFESSIONALS_JSON: &str = include_str!("../../../../examples/professionals.json");
 
-/// Imports examples/professionals.json into the store.
-pub async fn import_professionals(store: &Store) {
-    sync_professionals_json(store, PROFESSIONALS_JSON).await;
-}
-
 /// Syncs the registers in the store to the register file `text` (a re-import).
 pub async fn sync_professionals_json(store: &Store, text: &str) {
+    store
+        .sync_professionals(&rows_of(text), "flag", "test", now_unix())
+        .await
+        .unwrap();
+}
+
+/// The store's rows of examples/professionals.json.
+pub fn example_rows() -> Vec<carepki_store::ProfessionalRow> {
+    rows_of(PROFESSIONALS_JSON)
+}
+
+/// The store's rows of the register file `text`.
+pub fn rows_of(text: &str) -> Vec<carepki_store::ProfessionalRow> {
     let people = carepki_policy::registers::parse_professionals(text).unwrap();
-    let rows: Vec<carepki_store::ProfessionalRow> = people
+    people
         .iter()
         .map(|p| carepki_store::ProfessionalRow {
             registration_number: p.registration_number.clone(),
@@ -178,11 +186,12 @@ pub async fn sync_professionals_json(store: &Store, text: &str) {
             updated_at: 0,
             removed_at: None,
         })
-        .collect();
-    store
-        .sync_professionals(&rows, "flag", "test", now_unix())
-        .await
-        .unwrap();
+        .collect()
+}
+
+/// Imports examples/professionals.json into the store.
+pub async fn import_professionals(store: &Store) {
+    sync_professionals_json(store, PROFESSIONALS_JSON).await;
 }
 
 pub fn passport() -> IdentityCheck {

@@ -73,6 +73,8 @@ pub(super) fn routes() -> Router<EsWeb> {
             get(my_certificate_chain),
         )
         .route("/api/v1/revocations", post(revoke))
+        .route("/api/v1/cards", get(org_cards))
+        .route("/api/v1/cards/{id}/revocation", post(revoke_org_card))
         .route("/api/v1/api-tokens", get(api_tokens).post(create_api_token))
         .route("/api/v1/api-tokens/{id}", delete(revoke_api_token))
 }
@@ -636,6 +638,46 @@ async fn revoke(State(web): State<EsWeb>, headers: HeaderMap, uri: Uri, bytes: B
         let b: RevokeBody = body(&bytes)?;
         web.es
             .request_revocation(&c.principal, &b.serial, &b.reason, b.confirm, now())
+            .await
+    }
+    .await;
+    answer(&uri, StatusCode::OK, r)
+}
+
+async fn org_cards(State(web): State<EsWeb>, headers: HeaderMap, uri: Uri) -> Response {
+    let c = authed!(web, headers, uri, false);
+    answer(
+        &uri,
+        StatusCode::OK,
+        web.es.cards().organisation_cards(&c.principal).await,
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CardRevokeBody {
+    reason: Option<String>,
+    #[serde(default)]
+    confirm: bool,
+}
+
+async fn revoke_org_card(
+    State(web): State<EsWeb>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<i64>,
+    bytes: Bytes,
+) -> Response {
+    let c = authed!(web, headers, uri, true);
+    let r = async {
+        let b: CardRevokeBody = if bytes.iter().all(u8::is_ascii_whitespace) {
+            CardRevokeBody::default()
+        } else {
+            body(&bytes)?
+        };
+        web.es
+            .cards()
+            .revoke_organisation_card(&c.principal, id, b.reason.as_deref(), b.confirm, now())
             .await
     }
     .await;

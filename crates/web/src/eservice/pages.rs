@@ -83,6 +83,7 @@ pub const DONE: &[&str] = &[
     "request-more-info",
     "reject",
     "revoked",
+    "card-revoked",
 ];
 
 /// The actions on an application that are plain forms (POST
@@ -137,7 +138,9 @@ pub(super) fn routes() -> Router<EsWeb> {
         .route("/queue", get(queue))
         .route("/certificates", get(certificates))
         .route("/certificates/{serial}", get(certificate))
-        .route("/revoke", get(revoke_page).post(revoke));
+        .route("/revoke", get(revoke_page).post(revoke))
+        .route("/cards", get(cards_page))
+        .route("/cards/{id}/revoke", post(revoke_card));
     for action in APPLICATION_ACTIONS {
         router = router.route(
             &format!("/applications/{{id}}/{action}"),
@@ -1757,5 +1760,102 @@ async fn revoke(
             let reason = form.get("reason");
             revoke_form(&web, &lang, &c, &serial, reason, Some(&e)).await
         }
+    }
+}
+
+/// `GET /cards`: the staff and actor cards of the organisation the
+/// administrator acts for, each produced one with its revocation form (issue
+/// 5, point 7: employment ended).
+async fn cards_page(
+    State(web): State<EsWeb>,
+    lang: PageLang,
+    headers: HeaderMap,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> Response {
+    let q = page_query(q);
+    let c = match signed_in(&web, &lang, &headers, "/cards").await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    cards_form(&web, &lang, &c, None, None)
+        .await
+        .notice(q.done.as_deref())
+        .render(&web, Some(&c))
+}
+
+/// The cards page, with the refusal of a revocation of card `failed`.
+async fn cards_form<'a>(
+    web: &EsWeb,
+    lang: &'a PageLang,
+    c: &Caller,
+    failed: Option<i64>,
+    error: Option<&EsError>,
+) -> Page<'a> {
+    let now = now();
+    let (items, listed) = match web.es.cards().organisation_cards(&c.principal).await {
+        Ok(cards) => (
+            cards
+                .iter()
+                .map(|v| {
+                    let live = v.not_after.is_some_and(|end| end > now);
+                    json!({
+                        "id": v.order_id,
+                        "kind": v.kind,
+                        "stands_in_for": v.stands_in_for,
+                        "holder_name": v.holder_name,
+                        "holder_number": v.holder_number,
+                        "title": v.title,
+                        "state": v.state,
+                        "auth_serial": v.auth_serial,
+                        "sign_serial": v.sign_serial,
+                        "not_before": v.not_before,
+                        "not_after": v.not_after,
+                        "revocable": live && matches!(v.state.as_str(), "produced" | "activated"),
+                    })
+                })
+                .collect::<Vec<_>>(),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    Page::new(lang, "es_cards.html", "cards", "/cards")
+        .with("cards", items)
+        .with("csrf", csrf_of(web, c))
+        .with("reasons", REQUESTABLE_REASONS)
+        .with("failed", failed)
+        .error(error.or(listed.as_ref()))
+}
+
+/// `POST /cards/{id}/revoke`: the administrator revokes both certificates of
+/// a staff or actor card, on his confirmation that it cannot be undone.
+async fn revoke_card(
+    State(web): State<EsWeb>,
+    lang: PageLang,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+    bytes: Bytes,
+) -> Response {
+    let form = Form::parse(&bytes);
+    let c = match form_caller(&web, &lang, &headers, form.get("csrf"), "/cards").await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let confirmed = form.get("confirm").is_some_and(|v| !v.is_empty());
+    let reason = form.get("reason").filter(|r| !r.is_empty());
+    let (id, r) = match id {
+        Ok(Path(id)) => (
+            Some(id),
+            web.es
+                .cards()
+                .revoke_organisation_card(&c.principal, id, reason, confirmed, now())
+                .await,
+        ),
+        Err(_) => (None, Err(EsError::not_found("the card"))),
+    };
+    match r {
+        Ok(_) => see_other("/cards?done=card-revoked"),
+        Err(e) => cards_form(&web, &lang, &c, id, Some(&e))
+            .await
+            .render(&web, Some(&c)),
     }
 }

@@ -394,3 +394,111 @@ pub fn csr_pem(cn: &str) -> String {
     pem.push_str("-----END CERTIFICATE REQUEST-----\n");
     pem
 }
+
+/// A staff card of `org` (issue 5, point 7): a registration point of `org`
+/// with two approved registrars orders it, and it is produced as a card
+/// would be but with two software P-256 keys instead of a token (both
+/// certificates issued by the CA). Answers the produced order.
+pub async fn staff_card(w: &World, org: &str, surname: &str) -> carepki_store::CardOrderRow {
+    use carepki_ra::cards::{IdentityCheck, Officer, OrderInput};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let now = now_unix();
+    let cards = w.es.cards();
+    let officer = Officer::cli("cli:officer");
+    let point = cards
+        .create_point(&officer, org, "Rekisteröintipiste", true, now)
+        .await
+        .unwrap();
+    let mut registrar = 0;
+    for _ in 0..2 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let user = w
+            .store()
+            .create_user(
+                &carepki_store::NewUser {
+                    subject_hash: carepki_store::subject_hash(&[9u8; 32], &format!("reg{n}")),
+                    display_name: format!("Rekisteröijä {n}"),
+                    email: format!("reg{n}@example.fi"),
+                    language: "fi".into(),
+                },
+                "test",
+                now,
+            )
+            .await
+            .unwrap();
+        let r = cards
+            .add_registrar(&officer, point.id, user.id, "koulutus.pdf", PDF, now)
+            .await
+            .unwrap();
+        cards.approve_registrar(&officer, r.id, now).await.unwrap();
+        registrar = user.id;
+    }
+    let order = cards
+        .order(
+            registrar,
+            point.id,
+            &OrderInput {
+                kind: "staff".into(),
+                identity: Some(IdentityCheck {
+                    document_type: "passport".into(),
+                    document_number: "XP1234567".into(),
+                    issuing_country: "FI".into(),
+                    expires: "2031-12-31".into(),
+                }),
+                given_name: Some("Sanna".into()),
+                surname: Some(surname.into()),
+                title: Some("Osastosihteeri".into()),
+                org_oid: Some(org.into()),
+                email: Some("sanna@example.fi".into()),
+                ..OrderInput::default()
+            },
+            now,
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    let spki = || {
+        EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING)
+            .unwrap()
+            .public_key()
+            .as_der()
+            .unwrap()
+            .as_ref()
+            .to_vec()
+    };
+    let req = carepki_ca::CardIssueRequest {
+        card_id: carepki_ra::cards::production::card_id(order.id),
+        kind: carepki_policy::CardKind::Staff,
+        replaces: None,
+        holder: carepki_policy::card::HolderFacts {
+            given_name: "Sanna".into(),
+            surname: surname.into(),
+            holder_number: order.holder_number.clone(),
+            title: "Osastosihteeri".into(),
+            prescriber: false,
+            sv_number: None,
+        },
+        org_oid: Some(org.into()),
+        days: None,
+        authentication_spki: spki(),
+        signature_spki: spki(),
+        actor: "test".into(),
+    };
+    let (auth, sign) = w.ca.issue_card(&req).await.unwrap();
+    w.store()
+        .update_card_order(
+            order.id,
+            &carepki_store::CardOrderUpdate {
+                from_state: "ordered".into(),
+                to_state: "produced".into(),
+                action: "card.produce".into(),
+                card_label: Some(format!("SOFT{}", order.id)),
+                serials: Some((auth.serial, sign.serial)),
+                detail: json!({ "produced_at": now }),
+            },
+            "test",
+            now,
+        )
+        .await
+        .unwrap()
+}
