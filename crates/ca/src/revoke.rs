@@ -59,16 +59,7 @@ impl Authority {
             .await;
         match result {
             Ok(r) => {
-                self.notify_status_change();
-                metrics::counter!("carepki_revocations_total", "reason" => reason.name())
-                    .increment(1);
-                tracing::info!(
-                    serial = %r.serial,
-                    ca = %r.ca_id,
-                    reason = %r.reason,
-                    seq = r.seq,
-                    "certificate revoked"
-                );
+                self.revocations_recorded(std::slice::from_ref(&r));
                 Ok(r)
             }
             Err(StoreError::NotFound { .. }) => Err(CaError::InvalidInput(format!(
@@ -82,6 +73,30 @@ impl Authority {
                 Err(CaError::InvalidInput(format!("{field} {reason}")))
             }
             Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Authority {
+    /// What follows revocations the store has made durable (here, or in one
+    /// transaction for both certificates of a card): this process's status
+    /// publishers are told at once (OCSP, delta CRLs), each is counted in
+    /// `carepki_revocations_total` by reason, and logged.
+    pub fn revocations_recorded(&self, revocations: &[Revocation]) {
+        if revocations.is_empty() {
+            return;
+        }
+        self.notify_status_change();
+        for r in revocations {
+            metrics::counter!("carepki_revocations_total", "reason" => r.reason.clone())
+                .increment(1);
+            tracing::info!(
+                serial = %r.serial,
+                ca = %r.ca_id,
+                reason = %r.reason,
+                seq = r.seq,
+                "certificate revoked"
+            );
         }
     }
 }

@@ -556,6 +556,7 @@ async fn a_card_revocation_is_all_or_nothing() {
         // A valid card and a revoked one: refused, the valid one untouched.
         let b_now = w.store.card_order(b.id).await.unwrap().unwrap();
         let both = CardRevocation {
+            action: "card.revoke".into(),
             orders: vec![(a.id, a.version), (b_now.id, b_now.version)],
             reason: "affiliationChanged".into(),
             detail: serde_json::json!({ "by": "test" }),
@@ -570,6 +571,7 @@ async fn a_card_revocation_is_all_or_nothing() {
         assert_eq!(statuses(&w.store, a).await, valid(), "{backend}");
         // A card changed since it was read: refused.
         let stale = CardRevocation {
+            action: "card.revoke".into(),
             orders: vec![(a.id, a.version - 1)],
             ..both.clone()
         };
@@ -597,6 +599,7 @@ async fn a_card_revocation_is_all_or_nothing() {
             .await
             .unwrap();
         let with_finding = CardRevocation {
+            action: "card.revoke".into(),
             orders: vec![(a.id, a.version)],
             resolve_finding: Some((finding, "revoked".into())),
             ..both.clone()

@@ -211,6 +211,9 @@ pub struct CardOrderUpdate {
 /// transaction ([`Store::revoke_card_orders`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardRevocation {
+    /// The audit action of each order (`card.revoke`; `card.supersede` when a
+    /// renewed or re-issued card replaces it).
+    pub action: String,
     /// The orders, each with the version the caller decided on: a card that
     /// changed meanwhile is a conflict and nothing is revoked.
     pub orders: Vec<(i64, i64)>,
@@ -981,7 +984,7 @@ async fn revoke_orders(cx: &mut Ctx<'_>, r: &CardRevocation) -> Result<CardRevoc
         let revoked = order_from_row(&row)?;
         let point = point_of(cx, revoked.point_id).await?;
         cx.audit(
-            "card.revoke",
+            &r.action,
             None,
             None,
             revoked.org_oid.as_deref().or(Some(&point.org_oid)),
@@ -1179,6 +1182,7 @@ impl Store {
             return Err(invalid("orders", "no card to revoke"));
         }
         one_line("reason", &revocation.reason, 64)?;
+        one_line("action", &revocation.action, 64)?;
         if let Some((_, resolution)) = &revocation.resolve_finding
             && resolution.trim().is_empty()
         {

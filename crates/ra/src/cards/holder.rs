@@ -9,13 +9,13 @@
 //! (R-REVOKE-WHEN), so the request must carry an explicit confirmation
 //! (`revocation.unconfirmed` without it).
 
-use carepki_store::{CardOrderRow, CardOrderUpdate};
+use carepki_store::CardOrderRow;
 use carepki_x509::revocation::RevocationReason;
 use serde_json::json;
 
 use super::CardService;
 use super::renewal::holder_actor;
-use crate::eservice::{ErrorKind, EsError, EsResult};
+use crate::eservice::{EsError, EsResult};
 
 /// The reasons a holder may give (RFC 5280 names): his key may be compromised
 /// (the card is lost or stolen), he no longer works where the card is for, he
@@ -76,34 +76,19 @@ impl CardService {
             ));
         }
         let order = self.order_of_signed_in(serial).await?;
-        if order.state == "revoked" {
-            return Err(EsError::new(
-                ErrorKind::Conflict,
-                "card.already_revoked",
-                format!("the card of order {} is revoked already", order.id),
-            ));
-        }
         let actor = holder_actor(&order.holder_number);
-        self.revoke_both(&order, reason, &actor).await?;
-        Ok(self
-            .store
-            .update_card_order(
-                order.id,
-                &CardOrderUpdate {
-                    from_state: order.state.clone(),
-                    to_state: "revoked".into(),
-                    action: "card.revoke".into(),
-                    card_label: None,
-                    serials: None,
-                    detail: json!({
-                        "revoked_at": now,
-                        "reason": reason.name(),
-                        "revoked_by": "holder",
-                    }),
-                },
+        let mut done = self
+            .revoke_orders(
+                &[&order],
+                reason,
+                json!({ "by": "holder" }),
+                None,
                 &actor,
                 now,
             )
-            .await?)
+            .await?;
+        done.orders
+            .pop()
+            .ok_or_else(|| EsError::unavailable("the store answered no revoked order"))
     }
 }

@@ -29,8 +29,8 @@ use carepki_ca::authority::now_unix;
 use carepki_policy::calendar;
 use carepki_policy::registers::parse_date;
 use carepki_store::{
-    BulkItemRow, BulkJobRow, CARD_CERT_STATUSES, CardOrderRow, CardOrderUpdate, CardQuery,
-    CardWithCerts, EnqueueOutcome, NewBulkJob, NewMail, ORDER_KINDS, ProfessionalRow, StoreError,
+    BulkItemRow, BulkJobRow, CARD_CERT_STATUSES, CardOrderRow, CardQuery, CardWithCerts,
+    EnqueueOutcome, NewBulkJob, NewMail, ORDER_KINDS, ProfessionalRow, StoreError,
 };
 use carepki_x509::cert::decode_certificate;
 use carepki_x509::name::{PSEUDONYM, name_attributes};
@@ -626,32 +626,14 @@ impl CardService {
                 Outcome::skipped("the card is revoked already")
             };
         }
-        let authority = match self.authority() {
-            Ok(a) => a.clone(),
-            Err(e) => return Outcome::failed(e.detail),
-        };
-        for serial in [a, s] {
-            match authority.revoke(serial, reason, None, actor).await {
-                Ok(_) | Err(carepki_ca::CaError::Store(StoreError::AlreadyRevoked { .. })) => {}
-                Err(e) => return Outcome::failed(format!("revoking {serial}: {e}")),
-            }
-        }
-        let now = now_unix();
         match self
-            .store
-            .update_card_order(
-                order.id,
-                &CardOrderUpdate {
-                    from_state: order.state.clone(),
-                    to_state: "revoked".into(),
-                    action: "card.revoke".into(),
-                    card_label: None,
-                    serials: None,
-                    detail: json!({ "revoked_at": now, "reason": reason.name(),
-                                    "bulk_job": job.id }),
-                },
+            .revoke_orders(
+                &[order],
+                reason,
+                json!({ "by": "bulk", "bulk_job": job.id }),
+                None,
                 actor,
-                now,
+                now_unix(),
             )
             .await
         {
@@ -659,9 +641,7 @@ impl CardService {
                 "both certificates revoked ({}): {a}, {s}",
                 reason.name()
             )),
-            Err(e) => Outcome::failed(format!(
-                "both certificates are revoked, but the order could not be marked revoked: {e}"
-            )),
+            Err(e) => Outcome::failed(format!("revoking the card: {} [{}]", e.detail, e.code)),
         }
     }
 

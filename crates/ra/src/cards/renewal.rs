@@ -44,7 +44,7 @@
 //! without a card.
 
 use carepki_policy::calendar;
-use carepki_store::{CardOrderRow, CardOrderUpdate, StoreError};
+use carepki_store::CardOrderRow;
 use carepki_x509::revocation::RevocationReason;
 use serde::Serialize;
 use serde_json::json;
@@ -410,50 +410,18 @@ impl CardService {
             return Ok(None);
         }
         let actor = holder_actor(&new.holder_number);
-        self.revoke_both(&old, RevocationReason::Superseded, &actor)
+        let mut done = self
+            .revoke_orders_as(
+                "card.supersede",
+                &[&old],
+                RevocationReason::Superseded,
+                json!({ "by": "holder", "replaced_by": new.id }),
+                None,
+                &actor,
+                now,
+            )
             .await?;
-        Ok(Some(
-            self.store
-                .update_card_order(
-                    old.id,
-                    &CardOrderUpdate {
-                        from_state: old.state.clone(),
-                        to_state: "revoked".into(),
-                        action: "card.supersede".into(),
-                        card_label: None,
-                        serials: None,
-                        detail: json!({
-                            "revoked_at": now,
-                            "reason": RevocationReason::Superseded.name(),
-                            "replaced_by": new.id,
-                        }),
-                    },
-                    &actor,
-                    now,
-                )
-                .await?,
-        ))
-    }
-
-    /// Revokes both certificates of the card of `order` with `reason`, by
-    /// `actor`; a certificate revoked already is passed over.
-    pub(crate) async fn revoke_both(
-        &self,
-        order: &CardOrderRow,
-        reason: RevocationReason,
-        actor: &str,
-    ) -> EsResult<()> {
-        let authority = self.authority()?.clone();
-        for serial in [&order.auth_serial, &order.sign_serial]
-            .into_iter()
-            .flatten()
-        {
-            match authority.revoke(serial, reason, None, actor).await {
-                Ok(_) | Err(carepki_ca::CaError::Store(StoreError::AlreadyRevoked { .. })) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
+        Ok(done.orders.pop())
     }
 }
 

@@ -46,9 +46,25 @@ impl CardService {
     /// conflict) with `reason`, both certificates of each, and resolves
     /// `finding` with its resolution, in one transaction; tells this
     /// process's status publishers. `detail` goes to each order and its audit
-    /// event.
+    /// event `card.revoke`.
     pub(crate) async fn revoke_orders(
         &self,
+        orders: &[&CardOrderRow],
+        reason: RevocationReason,
+        detail: Value,
+        finding: Option<(i64, String)>,
+        actor: &str,
+        now: i64,
+    ) -> EsResult<CardRevocationDone> {
+        self.revoke_orders_as("card.revoke", orders, reason, detail, finding, actor, now)
+            .await
+    }
+
+    /// [`Self::revoke_orders`] audited as `action` (`card.supersede`).
+    #[allow(clippy::too_many_arguments)] // the revocation's parts, who and when
+    pub(crate) async fn revoke_orders_as(
+        &self,
+        action: &str,
         orders: &[&CardOrderRow],
         reason: RevocationReason,
         detail: Value,
@@ -61,19 +77,14 @@ impl CardService {
         }
         let authority = self.authority()?.clone();
         let req = CardRevocation {
+            action: action.to_owned(),
             orders: orders.iter().map(|o| (o.id, o.version)).collect(),
             reason: reason.name().to_owned(),
             detail,
             resolve_finding: finding,
         };
         let done = self.store.revoke_card_orders(&req, actor, now).await?;
-        if !done.revocations.is_empty() {
-            authority.notify_status_change();
-        }
-        for r in &done.revocations {
-            tracing::info!(serial = %r.serial, ca = %r.ca_id, reason = %r.reason, actor,
-                "card certificate revoked");
-        }
+        authority.revocations_recorded(&done.revocations);
         Ok(done)
     }
 
