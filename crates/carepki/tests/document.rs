@@ -17,6 +17,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
 use carepki_ca::authority::now_unix;
 use carepki_ca::{Authority, CardIssueRequest, DataDir};
+use carepki_keys::testing::on_softhsm;
 use carepki_keys::{Card, CardKey, Passphrase, Pkcs11Module, SOFTHSM2_MODULE};
 use carepki_policy::CardKind;
 use carepki_policy::card::HolderFacts;
@@ -182,55 +183,11 @@ fn document_verify_on_the_command_line() {
     pki.run(&["document", "verify", s(&nurse_rx)]).ok();
 }
 
-const CHILD_ENV: &str = "CAREPKI_SOFTHSM_TEST_DIR";
-
-/// Runs `name` again in a child process with SOFTHSM2_CONF pointing at an empty
-/// token directory (the pattern of crates/ra/tests/card_production.rs); in the
-/// child, runs `body`.
-fn on_softhsm(name: &str, body: fn(&Pkcs11Module)) {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        body(&Pkcs11Module::load(SOFTHSM2_MODULE).unwrap());
-        return;
-    }
-    if !std::path::Path::new(SOFTHSM2_MODULE).exists() {
-        assert!(
-            std::env::var("CAREPKI_REQUIRE_SOFTHSM").as_deref() != Ok("1"),
-            "{SOFTHSM2_MODULE} is missing and CAREPKI_REQUIRE_SOFTHSM=1"
-        );
-        eprintln!("note: skipping {name}: {SOFTHSM2_MODULE} is missing");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tokens = dir.path().join("tokens");
-    std::fs::create_dir(&tokens).unwrap();
-    let conf = dir.path().join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n\
-             slots.removable = false\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env("SOFTHSM2_CONF", &conf)
-        .env(CHILD_ENV, dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "{name} failed in its SoftHSM2 child process ({}):\n{stdout}\n{stderr}",
-        out.status
-    );
-}
-
 #[test]
 fn document_sign_on_softhsm() {
-    on_softhsm("document_sign_on_softhsm", sign_with_card);
+    on_softhsm("document_sign_on_softhsm", |module, _| {
+        sign_with_card(module)
+    });
 }
 
 /// A prescriber's card produced on a token in process; then `carepki document

@@ -16,7 +16,8 @@ use std::process::Command;
 
 use carepki_ca::authority::now_unix;
 use carepki_ca::docsign::{DocumentPurpose, DocumentVerdict, VerifyOptions};
-use carepki_keys::{Card, CardKey, Pkcs11Module, SOFTHSM2_MODULE};
+use carepki_keys::testing::on_softhsm;
+use carepki_keys::{Card, CardKey, Pkcs11Module};
 use carepki_ra::cards::docsign::sign_document;
 use carepki_x509::KeyAlgorithm;
 use carepki_x509::cms::Encapsulation;
@@ -24,7 +25,6 @@ use support::{
     PRESCRIBER, World, import_professionals, point_with_registrars, professional_order, world_on,
 };
 
-const CHILD_ENV: &str = "CAREPKI_SOFTHSM_TEST_DIR";
 const SO_PIN: &str = "card-issuer-so-pin";
 /// A professional with a valid right (profession 201) who may not prescribe:
 /// no SV number in the example registers.
@@ -34,48 +34,6 @@ const PRESCRIBER_RSA: &str = "99900000102";
 const PIN1: &str = "2468";
 const PIN2: &str = "13579135";
 const PRESCRIPTION: &[u8] = b"Resepti\nPotilas: 010101-123N\nAmoksisilliini 500 mg, 1 x 3, 7 vrk\n";
-
-fn on_softhsm(name: &str, body: fn(&Pkcs11Module, &Path)) {
-    if let Some(dir) = std::env::var_os(CHILD_ENV) {
-        let module = Pkcs11Module::load(SOFTHSM2_MODULE).unwrap();
-        body(&module, Path::new(&dir));
-        return;
-    }
-    if !Path::new(SOFTHSM2_MODULE).exists() {
-        assert!(
-            std::env::var("CAREPKI_REQUIRE_SOFTHSM").as_deref() != Ok("1"),
-            "{SOFTHSM2_MODULE} is missing and CAREPKI_REQUIRE_SOFTHSM=1"
-        );
-        eprintln!("note: skipping {name}: {SOFTHSM2_MODULE} is missing");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tokens = dir.path().join("tokens");
-    std::fs::create_dir(&tokens).unwrap();
-    let conf = dir.path().join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n\
-             slots.removable = false\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env("SOFTHSM2_CONF", &conf)
-        .env(CHILD_ENV, dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "{name} failed in its SoftHSM2 child process ({}):\n{stdout}\n{stderr}",
-        out.status
-    );
-}
 
 fn openssl(args: &[&str], dir: &Path) -> (bool, String) {
     let out = Command::new("openssl")

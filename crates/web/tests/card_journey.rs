@@ -19,13 +19,14 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
 use carepki_ca::Authority;
 use carepki_ca::authority::now_unix;
-use carepki_keys::{Card, CardKey, KeyAlgorithm, Pkcs11Module, SOFTHSM2_MODULE};
+use carepki_keys::testing::on_softhsm;
+use carepki_keys::{Card, CardKey, KeyAlgorithm, Pkcs11Module};
 use carepki_ra::cards::CardOrderRow;
 use carepki_store::OrganisationRow;
 use carepki_web::cardauth::{
@@ -44,53 +45,9 @@ use support::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const HOST: &str = "kortti.jarvilaakso-hva.fi";
-const CHILD_ENV: &str = "CAREPKI_SOFTHSM_TEST_DIR";
 const SO_PIN: &str = "card-issuer-so-pin";
 const PIN1: &str = "2468";
 const PIN2: &str = "13579135";
-
-/// Runs `body` in a child process with its own SoftHSM2 configuration.
-fn on_softhsm(name: &str, body: fn(&Pkcs11Module)) {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        let module = Pkcs11Module::load(SOFTHSM2_MODULE).unwrap();
-        body(&module);
-        return;
-    }
-    if !Path::new(SOFTHSM2_MODULE).exists() {
-        assert!(
-            std::env::var("CAREPKI_REQUIRE_SOFTHSM").as_deref() != Ok("1"),
-            "{SOFTHSM2_MODULE} is missing and CAREPKI_REQUIRE_SOFTHSM=1: apt-get install softhsm2"
-        );
-        eprintln!("note: skipping {name}: {SOFTHSM2_MODULE} is missing");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tokens = dir.path().join("tokens");
-    std::fs::create_dir(&tokens).unwrap();
-    let conf = dir.path().join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n\
-             slots.removable = false\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env("SOFTHSM2_CONF", &conf)
-        .env(CHILD_ENV, dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "{name} failed in its SoftHSM2 child process ({}):\n{stdout}\n{stderr}",
-        out.status
-    );
-}
 
 // ---- the client: a rustls client whose key is the card's, over PKCS#11 ----
 
@@ -433,7 +390,7 @@ async fn mailed_code(w: &World, order: &CardOrderRow, n: u32, now: i64) -> Strin
 
 #[test]
 fn card_journey_on_softhsm() {
-    on_softhsm("card_journey_on_softhsm", |module| {
+    on_softhsm("card_journey_on_softhsm", |module, _| {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

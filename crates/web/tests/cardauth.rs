@@ -9,7 +9,6 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -19,7 +18,8 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair
 use carepki_ca::authority::now_unix;
 use carepki_ca::init::{InitOptions, prepare, run_ceremony};
 use carepki_ca::{Authority, CardIssueRequest, DataDir, IssueRequest, Issued};
-use carepki_keys::{Card, CardKey, KeyAlgorithm, Passphrase, Pkcs11Module, SOFTHSM2_MODULE};
+use carepki_keys::testing::on_softhsm;
+use carepki_keys::{Card, CardKey, KeyAlgorithm, Passphrase, Pkcs11Module};
 use carepki_policy::card::{HolderFacts, TEST_IDENTITIES};
 use carepki_policy::{CardKind, ProfileId};
 use carepki_store::{OrganisationRow, Store};
@@ -38,7 +38,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ORG: &str = "1.2.246.10.97835177.10.0";
 const HOST: &str = "kortti.jarvilaakso-hva.fi";
-const CHILD_ENV: &str = "CAREPKI_SOFTHSM_TEST_DIR";
 const SO_PIN: &str = "card-issuer-so-pin";
 const PIN1: &str = "2468";
 const PIN2: &str = "13579135";
@@ -500,56 +499,13 @@ async fn sign_in_checks_with_software_keys() {
     }
 }
 
-/// Runs `body` in a child process with its own SoftHSM2 configuration.
-fn on_softhsm(name: &str, body: fn(&Pkcs11Module)) {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        let module = Pkcs11Module::load(SOFTHSM2_MODULE).unwrap();
-        body(&module);
-        return;
-    }
-    if !Path::new(SOFTHSM2_MODULE).exists() {
-        assert!(
-            std::env::var("CAREPKI_REQUIRE_SOFTHSM").as_deref() != Ok("1"),
-            "{SOFTHSM2_MODULE} is missing and CAREPKI_REQUIRE_SOFTHSM=1: apt-get install softhsm2"
-        );
-        eprintln!("note: skipping {name}: {SOFTHSM2_MODULE} is missing");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let tokens = dir.path().join("tokens");
-    std::fs::create_dir(&tokens).unwrap();
-    let conf = dir.path().join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n\
-             slots.removable = false\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env("SOFTHSM2_CONF", &conf)
-        .env(CHILD_ENV, dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "{name} failed in its SoftHSM2 child process ({}):\n{stdout}\n{stderr}",
-        out.status
-    );
-}
-
 /// The acceptance line: a card made on SoftHSM2 (keys generated on the token,
 /// both certificates issued and written, activated with PINs) signs in over
 /// TLS 1.3 and 1.2 with its authentication key through PKCS#11; its signature
 /// certificate is refused, and so is the authentication certificate once revoked.
 #[test]
 fn card_sign_in_on_softhsm() {
-    on_softhsm("card_sign_in_on_softhsm", |module| {
+    on_softhsm("card_sign_in_on_softhsm", |module, _| {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
