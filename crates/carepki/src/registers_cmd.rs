@@ -16,8 +16,10 @@ use carepki_policy::registers::{
     EndedRightAction, Profession, Professional, Register, RegisterSettings, RightKind, parse_date,
     parse_professionals, validate_registration_number,
 };
-use carepki_ra::cards::{CardService, FindingDecision, FindingOutcome, FindingView};
-use carepki_store::{ProfessionalRightRow, ProfessionalRow, RegisterFinding, Store, SyncReport};
+use carepki_ra::cards::{
+    CardService, FindingDecision, FindingOutcome, FindingView, professional_row,
+};
+use carepki_store::{ProfessionalRow, RegisterFinding, Store, SyncReport};
 
 use crate::cli::{Global, ProfessionalsCommand};
 use crate::commands::{Error, actor, open_store, read_text};
@@ -301,42 +303,10 @@ async fn sync(
     people: &[Professional],
     on_ended: EndedRightAction,
 ) -> Result<SyncReport, Error> {
-    let rows: Vec<ProfessionalRow> = people.iter().map(row_of).collect();
+    let rows: Vec<ProfessionalRow> = people.iter().map(professional_row).collect();
     Ok(store
         .sync_professionals(&rows, on_ended.as_str(), &actor(), now_unix())
         .await?)
-}
-
-/// The store's row of a validated professional.
-fn row_of(p: &Professional) -> ProfessionalRow {
-    ProfessionalRow {
-        registration_number: p.registration_number.clone(),
-        surname: p.surname.clone(),
-        given_names: p.given_names.clone(),
-        birth_year: p.birth_year.map(i64::from),
-        sv_number: p.sv_number.clone(),
-        rights: p
-            .professions
-            .iter()
-            .map(|r| ProfessionalRightRow {
-                register: r.register.as_str().to_owned(),
-                profession: r.profession.clone(),
-                title: r.title.clone(),
-                right_kind: r.right.as_str().to_owned(),
-                valid_from: carepki_policy::registers::format_date(r.valid_from),
-                valid_until: r.valid_until.map(carepki_policy::registers::format_date),
-                starts_at: r.starts_at(),
-                ends_at: r.ends_at(),
-                prescribing: r.prescribing,
-                restrictions: r.restrictions.clone(),
-                removed_at: None,
-                ended_at: None,
-            })
-            .collect(),
-        created_at: 0,
-        updated_at: 0,
-        removed_at: None,
-    }
 }
 
 /// The policy's view of a stored professional: his rights still in the register,

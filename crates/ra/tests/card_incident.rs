@@ -35,46 +35,6 @@ const LATE_PRESCRIBERS: [&str; 6] = [
     "99900000129",
 ];
 
-/// Imports the registers in `text` (a register file).
-async fn import(store: &Store, text: &str) {
-    let people = carepki_policy::registers::parse_professionals(text).unwrap();
-    let rows: Vec<carepki_store::ProfessionalRow> = people
-        .iter()
-        .map(|p| carepki_store::ProfessionalRow {
-            registration_number: p.registration_number.clone(),
-            surname: p.surname.clone(),
-            given_names: p.given_names.clone(),
-            birth_year: p.birth_year.map(i64::from),
-            sv_number: p.sv_number.clone(),
-            rights: p
-                .professions
-                .iter()
-                .map(|r| carepki_store::ProfessionalRightRow {
-                    register: r.register.as_str().to_owned(),
-                    profession: r.profession.clone(),
-                    title: r.title.clone(),
-                    right_kind: r.right.as_str().to_owned(),
-                    valid_from: carepki_policy::registers::format_date(r.valid_from),
-                    valid_until: r.valid_until.map(carepki_policy::registers::format_date),
-                    starts_at: r.starts_at(),
-                    ends_at: r.ends_at(),
-                    prescribing: r.prescribing,
-                    restrictions: r.restrictions.clone(),
-                    removed_at: None,
-                    ended_at: None,
-                })
-                .collect(),
-            created_at: 0,
-            updated_at: 0,
-            removed_at: None,
-        })
-        .collect();
-    store
-        .sync_professionals(&rows, "flag", "test", now_unix())
-        .await
-        .unwrap();
-}
-
 /// The example registers now, but 99900000107's prescribing right ended at
 /// the end of 2024: he keeps his SV number and a valid right, and is no
 /// prescriber (his card without the SV number is correct).
@@ -162,7 +122,7 @@ async fn set_not_before(store: &Store, o: &CardOrderRow, t: i64) {
 }
 
 async fn seed(w: &World) -> Seeded {
-    import(&w.store, &registers_before()).await;
+    sync_professionals_json(&w.store, &registers_before()).await;
     let (point, registrars) = point_with_registrars(w).await;
     let r = registrars[0];
     let now = now_unix();
@@ -285,7 +245,7 @@ async fn seed(w: &World) -> Seeded {
     set_not_before(&w.store, &card(o("99900000103")).await, H_2023_04_14_00_00).await;
 
     // The registers now: the late prescribers have SV numbers.
-    import(&w.store, &registers_after()).await;
+    sync_professionals_json(&w.store, &registers_after()).await;
     let person = w.store.professional("99900000107").await.unwrap().unwrap();
     assert_eq!(person.sv_number.as_deref(), Some("900107"));
 

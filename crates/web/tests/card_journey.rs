@@ -15,9 +15,13 @@
 //! (SoftHSM2 reads it once per process), as web/tests/cardauth.rs does.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/cardtls.rs"]
+mod cardtls;
+
 #[path = "../../ra/tests/support/mod.rs"]
 mod support;
 
+use cardtls::{CardSigningKey, Fixed, Pinned};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
@@ -32,11 +36,9 @@ use carepki_store::OrganisationRow;
 use carepki_web::cardauth::{
     self, CardAuthState, CardClock, CardPeer, CardTlsListener, CardTlsSettings,
 };
-use rustls::client::ResolvesClientCert;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::sign::{CertifiedKey, SigningKey};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use rustls::ClientConfig;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use rustls::sign::CertifiedKey;
 use serde_json::Value;
 use support::{
     ORG, PRESCRIBER, World, import_professionals, point_with_registrars, professional_order,
@@ -48,104 +50,6 @@ const HOST: &str = "kortti.jarvilaakso-hva.fi";
 const SO_PIN: &str = "card-issuer-so-pin";
 const PIN1: &str = "2468";
 const PIN2: &str = "13579135";
-
-// ---- the client: a rustls client whose key is the card's, over PKCS#11 ----
-
-/// A rustls signing key on the card: `Card::sign(which, pin, …)`, ECDSA P-256
-/// with SHA-256 (the hash made in Rust, `CKM_ECDSA` on the token).
-#[derive(Debug, Clone)]
-struct CardSigningKey {
-    card: Arc<Card>,
-    which: CardKey,
-    pin: &'static str,
-}
-
-impl SigningKey for CardSigningKey {
-    fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn rustls::sign::Signer>> {
-        offered
-            .contains(&SignatureScheme::ECDSA_NISTP256_SHA256)
-            .then(|| Box::new(self.clone()) as Box<dyn rustls::sign::Signer>)
-    }
-
-    fn algorithm(&self) -> rustls::SignatureAlgorithm {
-        rustls::SignatureAlgorithm::ECDSA
-    }
-}
-
-impl rustls::sign::Signer for CardSigningKey {
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
-        self.card
-            .sign(self.which, self.pin, message)
-            .map_err(|e| rustls::Error::General(e.to_string()))
-    }
-
-    fn scheme(&self) -> SignatureScheme {
-        SignatureScheme::ECDSA_NISTP256_SHA256
-    }
-}
-
-#[derive(Debug)]
-struct Fixed(Arc<CertifiedKey>);
-
-impl ResolvesClientCert for Fixed {
-    fn resolve(&self, _: &[&[u8]], _: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
-        Some(Arc::clone(&self.0))
-    }
-
-    fn has_certs(&self) -> bool {
-        true
-    }
-}
-
-/// The client's check of the server: exactly the server certificate the test
-/// issued (rustls-webpki cannot verify a chain to CarePKI's roots: their
-/// directoryName name constraints; see docs/CARDS.md).
-#[derive(Debug)]
-struct Pinned {
-    der: Vec<u8>,
-    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.der {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::UnknownIssuer,
-            ))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
 
 /// The card listener on the loopback and what a client needs to reach it.
 struct Listener {

@@ -7,6 +7,10 @@
 //! CAREPKI_TEST_PG_URL, PostgreSQL.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a panic is a failed test
 
+#[path = "support/cardtls.rs"]
+mod cardtls;
+
+use cardtls::{CardSigningKey, Fixed, Pinned};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -28,11 +32,9 @@ use carepki_x509::RevocationReason;
 use carepki_x509::SignatureAlgorithm;
 use carepki_x509::csr::build_request;
 use carepki_x509::name::{Attr, build_name};
-use rustls::client::ResolvesClientCert;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::sign::{CertifiedKey, SigningKey};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme, SupportedProtocolVersion};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use rustls::sign::CertifiedKey;
+use rustls::{ClientConfig, SupportedProtocolVersion};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -219,102 +221,6 @@ async fn start(ca: &Arc<Authority>, accept_test: bool) -> Server {
         cert,
         key,
         intermediate,
-    }
-}
-
-/// A rustls signing key on the card: `Card::sign(which, pin, …)` over PKCS#11,
-/// ECDSA P-256 with SHA-256.
-#[derive(Debug, Clone)]
-struct CardSigningKey {
-    card: Arc<Card>,
-    which: CardKey,
-    pin: &'static str,
-}
-
-impl SigningKey for CardSigningKey {
-    fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn rustls::sign::Signer>> {
-        offered
-            .contains(&SignatureScheme::ECDSA_NISTP256_SHA256)
-            .then(|| Box::new(self.clone()) as Box<dyn rustls::sign::Signer>)
-    }
-
-    fn algorithm(&self) -> rustls::SignatureAlgorithm {
-        rustls::SignatureAlgorithm::ECDSA
-    }
-}
-
-impl rustls::sign::Signer for CardSigningKey {
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
-        self.card
-            .sign(self.which, self.pin, message)
-            .map_err(|e| rustls::Error::General(e.to_string()))
-    }
-
-    fn scheme(&self) -> SignatureScheme {
-        SignatureScheme::ECDSA_NISTP256_SHA256
-    }
-}
-
-#[derive(Debug)]
-struct Fixed(Arc<CertifiedKey>);
-
-impl ResolvesClientCert for Fixed {
-    fn resolve(&self, _: &[&[u8]], _: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
-        Some(Arc::clone(&self.0))
-    }
-
-    fn has_certs(&self) -> bool {
-        true
-    }
-}
-
-/// The client's check of the server: exactly the server certificate the test
-/// issued. (rustls-webpki cannot verify a chain to CarePKI's roots: its issuing
-/// CAs carry directoryName name constraints, which rustls-webpki rejects.)
-#[derive(Debug)]
-struct Pinned {
-    der: Vec<u8>,
-    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.der {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::UnknownIssuer,
-            ))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
     }
 }
 

@@ -50,7 +50,7 @@ pub use holder::{HOLDER_REASONS, HolderRevocation};
 pub use incident::{BulkAction, BulkControl, BulkReport, CardFilter, FoundCard};
 pub use orders::{DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput};
 pub use organisation::OrgCardView;
-pub use registers::{AffectedCard, FindingDecision, FindingOutcome, FindingView};
+pub use registers::{AffectedCard, FindingDecision, FindingOutcome, FindingView, professional_row};
 pub use renewal::{
     RENEWAL_WINDOW_MONTHS, RenewalEligibility, RenewalGround, holder_actor, renewal_opens_at,
 };

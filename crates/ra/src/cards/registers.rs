@@ -23,7 +23,7 @@
 //! [`CardService::decide_finding`] with [`FindingDecision::Revoke`] (as above)
 //! or [`FindingDecision::Keep`].
 
-use carepki_policy::registers::EndedRightAction;
+use carepki_policy::registers::{EndedRightAction, Professional};
 use carepki_store::{CardOrderRow, ProfessionalRow, RegisterFinding, StoreError};
 use serde::Serialize;
 use serde_json::json;
@@ -91,6 +91,40 @@ pub struct FindingOutcome {
     pub revoked_serials: Vec<String>,
     /// The resolution stored with the finding.
     pub resolution: String,
+}
+
+/// The store's row of a professional from a validated register file (the
+/// policy computes each right's instants in Helsinki time), for
+/// `Store::sync_professionals`.
+pub fn professional_row(p: &Professional) -> ProfessionalRow {
+    ProfessionalRow {
+        registration_number: p.registration_number.clone(),
+        surname: p.surname.clone(),
+        given_names: p.given_names.clone(),
+        birth_year: p.birth_year.map(i64::from),
+        sv_number: p.sv_number.clone(),
+        rights: p
+            .professions
+            .iter()
+            .map(|r| carepki_store::ProfessionalRightRow {
+                register: r.register.as_str().to_owned(),
+                profession: r.profession.clone(),
+                title: r.title.clone(),
+                right_kind: r.right.as_str().to_owned(),
+                valid_from: carepki_policy::registers::format_date(r.valid_from),
+                valid_until: r.valid_until.map(carepki_policy::registers::format_date),
+                starts_at: r.starts_at(),
+                ends_at: r.ends_at(),
+                prescribing: r.prescribing,
+                restrictions: r.restrictions.clone(),
+                removed_at: None,
+                ended_at: None,
+            })
+            .collect(),
+        created_at: 0,
+        updated_at: 0,
+        removed_at: None,
+    }
 }
 
 /// The holder's standing: (has a valid right, is a prescriber).

@@ -155,37 +155,10 @@ pub fn example_rows() -> Vec<carepki_store::ProfessionalRow> {
 
 /// The store's rows of the register file `text`.
 pub fn rows_of(text: &str) -> Vec<carepki_store::ProfessionalRow> {
-    let people = carepki_policy::registers::parse_professionals(text).unwrap();
-    people
+    carepki_policy::registers::parse_professionals(text)
+        .unwrap()
         .iter()
-        .map(|p| carepki_store::ProfessionalRow {
-            registration_number: p.registration_number.clone(),
-            surname: p.surname.clone(),
-            given_names: p.given_names.clone(),
-            birth_year: p.birth_year.map(i64::from),
-            sv_number: p.sv_number.clone(),
-            rights: p
-                .professions
-                .iter()
-                .map(|r| carepki_store::ProfessionalRightRow {
-                    register: r.register.as_str().to_owned(),
-                    profession: r.profession.clone(),
-                    title: r.title.clone(),
-                    right_kind: r.right.as_str().to_owned(),
-                    valid_from: carepki_policy::registers::format_date(r.valid_from),
-                    valid_until: r.valid_until.map(carepki_policy::registers::format_date),
-                    starts_at: r.starts_at(),
-                    ends_at: r.ends_at(),
-                    prescribing: r.prescribing,
-                    restrictions: r.restrictions.clone(),
-                    removed_at: None,
-                    ended_at: None,
-                })
-                .collect(),
-            created_at: 0,
-            updated_at: 0,
-            removed_at: None,
-        })
+        .map(carepki_ra::cards::professional_row)
         .collect()
 }
 
