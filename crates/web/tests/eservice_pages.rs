@@ -37,6 +37,7 @@ use tower::ServiceExt;
 
 #[path = "../../ca/tests/common/mod.rs"]
 mod common;
+mod support;
 
 const ORG: &str = "1.2.246.10.97835177.10.0";
 const EVIL_ORG: &str = "1.2.246.10.97835177.10.9";
@@ -1776,110 +1777,6 @@ async fn an_overdue_application_is_flagged() {
     }
 }
 
-/// A staff card of `org` ordered at a point of `org` and produced with two
-/// software keys (no token); answers the order.
-async fn staff_card(w: &World, org: &str) -> carepki_store::CardOrderRow {
-    use carepki_ra::cards::{CardService, IdentityCheck, Officer, OrderInput};
-    let now = now_unix();
-    let cards = CardService::new(w.store.clone(), Some(Arc::clone(&w._ca)));
-    let officer = Officer::cli("cli:officer");
-    let point = cards
-        .create_point(&officer, org, "Rekisteröintipiste", true, now)
-        .await
-        .unwrap();
-    let mut registrar = 0;
-    for n in 0..2 {
-        let user = w
-            .store
-            .create_user(
-                &carepki_store::NewUser {
-                    subject_hash: subject_hash(&[5u8; 32], &format!("registrar{n}")),
-                    display_name: format!("Rekisteröijä {n}"),
-                    email: format!("r{n}@example.fi"),
-                    language: "fi".into(),
-                },
-                "test",
-                now,
-            )
-            .await
-            .unwrap();
-        let r = cards
-            .add_registrar(&officer, point.id, user.id, "k.pdf", PDF, now)
-            .await
-            .unwrap();
-        cards.approve_registrar(&officer, r.id, now).await.unwrap();
-        registrar = user.id;
-    }
-    let order = cards
-        .order(
-            registrar,
-            point.id,
-            &OrderInput {
-                kind: "staff".into(),
-                identity: Some(IdentityCheck {
-                    document_type: "passport".into(),
-                    document_number: "XP1234567".into(),
-                    issuing_country: "FI".into(),
-                    expires: "2031-12-31".into(),
-                }),
-                given_name: Some("Sanna".into()),
-                surname: Some("Sihteeri".into()),
-                title: Some("Osastosihteeri".into()),
-                org_oid: Some(org.into()),
-                email: Some("sanna@example.fi".into()),
-                ..OrderInput::default()
-            },
-            now,
-        )
-        .await
-        .unwrap()
-        .remove(0);
-    let spki = || {
-        EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING)
-            .unwrap()
-            .public_key()
-            .as_der()
-            .unwrap()
-            .as_ref()
-            .to_vec()
-    };
-    let req = carepki_ca::CardIssueRequest {
-        card_id: carepki_ra::cards::production::card_id(order.id),
-        kind: carepki_policy::CardKind::Staff,
-        replaces: None,
-        holder: carepki_policy::card::HolderFacts {
-            given_name: "Sanna".into(),
-            surname: "Sihteeri".into(),
-            holder_number: order.holder_number.clone(),
-            title: "Osastosihteeri".into(),
-            prescriber: false,
-            sv_number: None,
-        },
-        org_oid: Some(org.into()),
-        days: None,
-        authentication_spki: spki(),
-        signature_spki: spki(),
-        actor: "test".into(),
-    };
-    let (auth, sign) = w._ca.issue_card(&req).await.unwrap();
-    w.store
-        .update_card_order(
-            order.id,
-            &carepki_store::CardOrderUpdate {
-                from_state: "ordered".into(),
-                to_state: "produced".into(),
-                action: "card.produce".into(),
-                card_label: Some(format!("SOFT{}", order.id)),
-                serials: Some((auth.serial, sign.serial)),
-                detail: serde_json::json!({}),
-            },
-            "test",
-            now,
-        )
-        .await
-        .unwrap()
-}
-
 /// The organisation's administrator revokes a staff card on the cards page
 /// (issue 5, point 7), in every language; without the confirmation nothing
 /// happens; a revoked card is refused with its message.
@@ -1894,7 +1791,7 @@ async fn the_administrator_revokes_a_staff_card_on_its_page() {
     b.post("/account", &[("csrf", &csrf), ("org_oid", ORG)])
         .await
         .assert_see_other("/account?done=account-created");
-    let card = staff_card(&w, ORG).await;
+    let card = support::eservice::staff_card_on(&w.store, &w._ca, ORG, "Sihteeri").await;
     let status = async |serial: &Option<String>| {
         w.store
             .certificate(serial.as_deref().unwrap())

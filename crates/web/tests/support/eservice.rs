@@ -400,10 +400,20 @@ pub fn csr_pem(cn: &str) -> String {
 /// would be but with two software P-256 keys instead of a token (both
 /// certificates issued by the CA). Answers the produced order.
 pub async fn staff_card(w: &World, org: &str, surname: &str) -> carepki_store::CardOrderRow {
-    use carepki_ra::cards::{IdentityCheck, Officer, OrderInput};
+    staff_card_on(w.store(), &w.ca, org, surname).await
+}
+
+/// [`staff_card`] on any store and CA (for test files with a world of their own).
+pub async fn staff_card_on(
+    store: &Store,
+    ca: &Arc<Authority>,
+    org: &str,
+    surname: &str,
+) -> carepki_store::CardOrderRow {
+    use carepki_ra::cards::{CardService, IdentityCheck, Officer, OrderInput};
     static NEXT: AtomicU32 = AtomicU32::new(1);
     let now = now_unix();
-    let cards = w.es.cards();
+    let cards = CardService::new(store.clone(), Some(Arc::clone(ca)));
     let officer = Officer::cli("cli:officer");
     let point = cards
         .create_point(&officer, org, "Rekisteröintipiste", true, now)
@@ -412,8 +422,7 @@ pub async fn staff_card(w: &World, org: &str, surname: &str) -> carepki_store::C
     let mut registrar = 0;
     for _ in 0..2 {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let user = w
-            .store()
+        let user = store
             .create_user(
                 &carepki_store::NewUser {
                     subject_hash: carepki_store::subject_hash(&[9u8; 32], &format!("reg{n}")),
@@ -484,8 +493,8 @@ pub async fn staff_card(w: &World, org: &str, surname: &str) -> carepki_store::C
         signature_spki: spki(),
         actor: "test".into(),
     };
-    let (auth, sign) = w.ca.issue_card(&req).await.unwrap();
-    w.store()
+    let (auth, sign) = ca.issue_card(&req).await.unwrap();
+    store
         .update_card_order(
             order.id,
             &carepki_store::CardOrderUpdate {
