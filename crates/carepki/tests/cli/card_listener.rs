@@ -5,11 +5,11 @@
 //! s_client` verifies the listener's chain to the exported root and, sending
 //! no client certificate, gets 401 `no-client-certificate` on /card/session.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::serve::start_serve_until;
 use crate::support::{JARVI, KeyType, KillOnDrop, Pki, free_port, make_csr, s};
 
 const HOST: &str = "kortti.jarvilaakso-hva.fi";
@@ -119,64 +119,22 @@ fn serve_runs_the_card_listener() {
     let (chain, key) = server_certificate(&pki);
     let listen = format!("127.0.0.1:{}", free_port());
     let card = format!("127.0.0.1:{}", free_port());
-    let mut cmd = pki.command(&[
-        "serve",
-        "--listen",
-        &listen,
-        "--card-listen",
-        &card,
-        "--card-tls-cert",
-        s(&chain),
-        "--card-tls-key",
-        s(&key),
-    ]);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut guard = KillOnDrop(cmd.spawn().expect("carepki serve starts"));
-    let (tx, rx) = mpsc::channel::<String>();
-    let stdout = guard.0.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut stderr = guard.0.stderr.take().unwrap();
-    let stderr = std::thread::spawn(move || {
-        let mut buf = String::new();
-        let _ = stderr.read_to_string(&mut buf);
-        buf
-    });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut seen = Vec::new();
-    loop {
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(line) => {
-                let done = line.contains("card sign-in:");
-                seen.push(line);
-                if done {
-                    break;
-                }
-            }
-            Err(_) => {
-                if let Some(status) = guard.0.try_wait().unwrap() {
-                    drop(guard);
-                    panic!(
-                        "serve exited with {status}\nstdout: {seen:#?}\nstderr: {}",
-                        stderr.join().unwrap()
-                    );
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "serve printed no card sign-in line within 120 s: {seen:#?}"
-                );
-            }
-        }
-    }
-    let line = seen.last().unwrap();
+    let served = start_serve_until(
+        &pki,
+        &[
+            "serve",
+            "--listen",
+            &listen,
+            "--card-listen",
+            &card,
+            "--card-tls-cert",
+            s(&chain),
+            "--card-tls-key",
+            s(&key),
+        ],
+        "card sign-in:",
+    );
+    let line = served.banner.last().unwrap();
     assert!(
         line.contains(&format!("https://{card}/card/session")),
         "{line}"

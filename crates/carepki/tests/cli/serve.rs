@@ -13,10 +13,10 @@ use crate::support::{
 };
 
 /// A running `carepki serve` and what it printed up to its "listening" line.
-struct Served {
+pub(crate) struct Served {
     guard: KillOnDrop,
     /// Stdout lines so far (up to and including the "listening" line at first).
-    banner: Vec<String>,
+    pub(crate) banner: Vec<String>,
     /// The rest of stdout.
     lines: mpsc::Receiver<String>,
     stderr: Option<std::thread::JoinHandle<String>>,
@@ -54,7 +54,13 @@ impl Drop for Served {
 /// Starts `carepki serve --listen LISTEN` and waits (polling) for its "listening" line
 /// and the lines printed right after it.
 fn start_serve(pki: &Pki, listen: &str) -> Served {
-    let mut cmd = pki.command(&["serve", "--listen", listen]);
+    start_serve_until(pki, &["serve", "--listen", listen], "listening")
+}
+
+/// Starts `carepki ARGS` (a `serve` command line) and waits (polling, at most
+/// 120 s) for a stdout line containing `until`, the last line of the banner.
+pub(crate) fn start_serve_until(pki: &Pki, args: &[&str], until: &str) -> Served {
+    let mut cmd = pki.command(args);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -83,7 +89,7 @@ fn start_serve(pki: &Pki, listen: &str) -> Served {
     loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(line) => {
-                let done = line.contains("listening");
+                let done = line.contains(until);
                 seen.push(line);
                 if done {
                     break;
@@ -93,19 +99,19 @@ fn start_serve(pki: &Pki, listen: &str) -> Served {
                 if let Some(status) = guard.0.try_wait().unwrap() {
                     drop(guard);
                     panic!(
-                        "serve exited with {status} before listening\nstdout: {seen:#?}\nstderr: {}",
+                        "serve exited with {status} before printing {until:?}\nstdout: {seen:#?}\nstderr: {}",
                         stderr_thread.join().unwrap()
                     );
                 }
                 assert!(
                     Instant::now() < deadline,
-                    "serve did not say it is listening within 120 s; stdout: {seen:#?}"
+                    "serve printed no line with {until:?} within 120 s; stdout: {seen:#?}"
                 );
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 let status = guard.0.wait().unwrap();
                 panic!(
-                    "serve closed stdout ({status}) before listening\nstdout: {seen:#?}\nstderr: {}",
+                    "serve closed stdout ({status}) before printing {until:?}\nstdout: {seen:#?}\nstderr: {}",
                     stderr_thread.join().unwrap()
                 );
             }
