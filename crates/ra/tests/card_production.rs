@@ -127,6 +127,75 @@ async fn end_to_end(module: &Pkcs11Module) {
         "ordered"
     );
 
+    // The registers are read again at production, before the token is
+    // touched: a right that ended since the order refuses it, and so does an
+    // SV number that changed (R-CARD-TYPES, R-SV). Both orders stay ordered
+    // and the blank token "CARD2" is never initialised.
+    let third = w
+        .cards
+        .order(reg1, point, &professional_order("99900000103"), now)
+        .await
+        .unwrap()
+        .remove(0);
+    let mut registers: serde_json::Value =
+        serde_json::from_str(support::PROFESSIONALS_JSON).unwrap();
+    for p in registers.as_array_mut().unwrap() {
+        match p["registration_number"].as_str().unwrap() {
+            "99900000102" => {
+                for r in p["professions"].as_array_mut().unwrap() {
+                    r["valid_until"] = "2001-01-01".into();
+                }
+            }
+            "99900000103" => p["sv_number"] = "900199".into(),
+            _ => {}
+        }
+    }
+    support::sync_professionals_json(&w.store, &registers.to_string()).await;
+    for (o, code) in [
+        (&other, "order.no_valid_right"),
+        (&third, "order.registers_changed"),
+    ] {
+        let e = w
+            .cards
+            .produce(
+                reg1,
+                o.id,
+                module,
+                "CARD2",
+                SO_PIN,
+                KeyAlgorithm::EcdsaP256,
+                now,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, code, "{e:?}");
+        assert_eq!(
+            w.store.card_order(o.id).await.unwrap().unwrap().state,
+            "ordered"
+        );
+    }
+    let e = w
+        .cards
+        .produce(
+            reg1,
+            third.id,
+            module,
+            "CARD2",
+            SO_PIN,
+            KeyAlgorithm::EcdsaP256,
+            now,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.problems,
+        ["SV number: \"900103\" at ordering, \"900199\" now"]
+    );
+    assert!(
+        Card::open(module, "CARD2").is_err(),
+        "a refused production must not initialise the token"
+    );
+
     // Both certificates on the token; openssl verify both.
     let card = Card::open(module, "CARD1").unwrap();
     let tmp = w.dir.path();

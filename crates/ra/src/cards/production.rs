@@ -8,17 +8,24 @@
 //! to the holder's address (the letter PDF is not made: the outbox mail is the
 //! channel for now). [`CardService::activate`] sets PIN1 and PIN2;
 //! [`CardService::new_activation_code`] is the registrar's answer to a lost
-//! code; revocation is in [`super::revocation`].
+//! code; [`CardService::hand_over`] records the registrar's hand-over of the
+//! card to its holder (identity checked again, once, audited); revocation is in
+//! [`super::revocation`]. Production reads the professional registers again
+//! and refuses a card whose holder lost his right, or whose names or SV number
+//! changed since the order, before the token is touched.
 
 use carepki_ca::CardIssueRequest;
 use carepki_keys::{Card, KeyError, Pkcs11Module};
 use carepki_policy::CardKind;
 use carepki_policy::card::HolderFacts;
-use carepki_store::{CardOrderRow, CardOrderUpdate, NewMail, user_actor};
+use carepki_store::{
+    CardOrderRow, CardOrderUpdate, HANDED_OVER_AT, NewMail, StoreError, user_actor,
+};
 use carepki_x509::KeyAlgorithm;
 use serde_json::json;
 
 use super::CardService;
+use super::orders::{IdentityCheck, check_identity};
 use crate::eservice::{ErrorKind, EsError, EsResult};
 
 /// The card id of an order in the CA (`order-<id>`).
@@ -49,7 +56,77 @@ fn holder_facts(o: &CardOrderRow) -> HolderFacts {
     }
 }
 
+/// What the certificates of a professional card say that the registers decide:
+/// the names and the prescribing right with its SV number (R-SV).
+fn register_facts(holder: &serde_json::Value) -> [(&'static str, String); 4] {
+    let s = |k: &str| holder[k].as_str().unwrap_or_default().to_owned();
+    [
+        ("given names", s("given_name")),
+        ("surname", s("surname")),
+        (
+            "prescribing right",
+            holder["prescriber"].as_bool().unwrap_or(false).to_string(),
+        ),
+        ("SV number", s("sv_number")),
+    ]
+}
+
+fn handed_over_already(order_id: i64) -> EsError {
+    EsError::new(
+        ErrorKind::Conflict,
+        "card.handed_over",
+        format!("the card of order {order_id} was handed over already; a card is handed over once"),
+    )
+}
+
 impl CardService {
+    /// Refuses to produce a professional card whose holder, by the
+    /// professional registers as they are now, no longer has a valid right
+    /// (R-CARD-TYPES), or whose names or prescribing right (SV number, R-SV)
+    /// changed since the order: its certificates would carry what the
+    /// registers no longer say (the 2023 incident was prescribers' cards
+    /// without the SV number). Checked before the token is touched.
+    async fn check_registers_unchanged(&self, order: &CardOrderRow, now: i64) -> EsResult<()> {
+        if order.kind != "professional" {
+            return Ok(());
+        }
+        let person = self
+            .store
+            .professional(&order.holder_number)
+            .await?
+            .ok_or_else(|| {
+                EsError::invalid(
+                    "order.no_valid_right",
+                    format!(
+                        "{} is no longer in the professional registers: a professional card \
+                         needs a valid right (R-CARD-TYPES); this order cannot be produced",
+                        order.holder_number
+                    ),
+                )
+            })?;
+        let now_facts = super::orders::professional_holder(&person, now)?;
+        let changed: Vec<String> = register_facts(&order.holder)
+            .into_iter()
+            .zip(register_facts(&now_facts))
+            .filter(|((_, was), (_, is))| was != is)
+            .map(|((what, was), (_, is))| format!("{what}: {was:?} at ordering, {is:?} now"))
+            .collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
+        Err(EsError::new(
+            ErrorKind::Conflict,
+            "order.registers_changed",
+            format!(
+                "the professional registers changed since card order {} was placed, and its \
+                 certificates would carry the old facts: order a new card for {} (this order \
+                 cannot be produced)",
+                order.id, order.holder_number
+            ),
+        )
+        .with_problems(changed))
+    }
+
     pub(crate) async fn order_of_registrar(
         &self,
         user_id: i64,
@@ -108,6 +185,7 @@ impl CardService {
                 format!("card order {order_id} is {}, not ordered", order.state),
             ));
         }
+        self.check_registers_unchanged(&order, now).await?;
         let authority = self.authority()?.clone();
         let card = Card::initialise(module, card_label, so_pin).map_err(key_error)?;
         let keys = card.generate_keys(alg).map_err(key_error)?;
@@ -216,13 +294,77 @@ impl CardService {
                     e.kind,
                     e.code,
                     format!(
-                        "card order {order_id} is activated, but the card it replaces could                          not be revoked yet: {}. Run the activation's last step again with                          CardService::supersede_replaced, or have a registrar revoke order {}                          with the reason superseded",
+                        "card order {order_id} is activated, but the card it replaces could \
+                         not be revoked yet: {}. Run the activation's last step again with \
+                         CardService::supersede_replaced, or have a registrar revoke order {} \
+                         with the reason superseded",
                         e.detail,
                         activated.replaces_order.unwrap_or_default()
                     ),
                 )
             })?;
         Ok(activated)
+    }
+
+    /// Registrar `user_id` of the card's point hands the produced card of order
+    /// `order_id` to its holder, having checked his identity again from a
+    /// passport or national ID card (`identity`; a test card has no holder and
+    /// needs none). Recorded in the order (who, when, what document was seen;
+    /// never a copy) and audited `card.hand_over` with the registrar's
+    /// identity (issue 5, point 3). Once per card, before activation.
+    pub async fn hand_over(
+        &self,
+        user_id: i64,
+        order_id: i64,
+        identity: Option<&IdentityCheck>,
+        now: i64,
+    ) -> EsResult<CardOrderRow> {
+        let order = self.order_of_registrar(user_id, order_id).await?;
+        if order.detail.get(HANDED_OVER_AT).is_some() {
+            return Err(handed_over_already(order_id));
+        }
+        if order.state != "produced" {
+            return Err(EsError::new(
+                ErrorKind::Conflict,
+                "card.not_produced",
+                format!(
+                    "card order {order_id} is {}: a card is handed over once it is produced \
+                     and before its holder activates it",
+                    order.state
+                ),
+            ));
+        }
+        // What was seen, without the document's number (that is in the order's
+        // identity check already, and kept out of the audit log as there):
+        // whether it is the document seen at ordering.
+        let seen = match (order.kind.as_str(), identity) {
+            ("test", None) => serde_json::Value::Null,
+            (_, identity) => {
+                let checked = check_identity(identity, now)?;
+                let ordered_with = order.identity_check.as_ref().map(|i| &i["document_number"]);
+                json!({
+                    "document_type": checked["document_type"],
+                    "issuing_country": checked["issuing_country"],
+                    "expires": checked["expires"],
+                    "same_document_as_order": ordered_with == Some(&checked["document_number"]),
+                })
+            }
+        };
+        let detail = json!({
+            "handed_over_by": user_actor(user_id),
+            "hand_over_identity": seen,
+        });
+        match self
+            .store
+            .hand_over_card_order(order_id, &detail, &user_actor(user_id), now)
+            .await
+        {
+            Ok(o) => Ok(o),
+            Err(StoreError::Conflict { what }) if what.contains("handed over") => {
+                Err(handed_over_already(order_id))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Registrar `user_id` orders a new activation code for the card of order
