@@ -180,23 +180,9 @@ pub(crate) async fn card(g: &Global, cmd: CardCommand) -> Result<(), Error> {
         CardCommand::Find(a) => return crate::incident_cmd::find(g, *a).await,
         CardCommand::Bulk(b) => return crate::incident_cmd::bulk(g, b).await,
     };
-    let identity = match (
-        a.document_type,
-        a.document_number,
-        a.document_country,
-        a.document_expires,
-    ) {
-        (None, None, None, None) => None,
-        (t, n, c, e) => Some(IdentityCheck {
-            document_type: t.unwrap_or_default(),
-            document_number: n.unwrap_or_default(),
-            issuing_country: c.unwrap_or_default(),
-            expires: e.unwrap_or_default(),
-        }),
-    };
     let input = OrderInput {
         kind: a.kind,
-        identity,
+        identity: a.identity.check(),
         holder_number: a.holder_number,
         given_name: a.given_name,
         surname: a.surname,
@@ -226,4 +212,24 @@ pub(crate) async fn card(g: &Global, cmd: CardCommand) -> Result<(), Error> {
     };
     cards.store().close().await;
     result
+}
+
+impl crate::cli::IdentityArgs {
+    /// The identity check given, or none when no document option was given.
+    pub(crate) fn check(self) -> Option<IdentityCheck> {
+        match (
+            self.document_type,
+            self.document_number,
+            self.document_country,
+            self.document_expires,
+        ) {
+            (None, None, None, None) => None,
+            (t, n, c, e) => Some(IdentityCheck {
+                document_type: t.unwrap_or_default(),
+                document_number: n.unwrap_or_default(),
+                issuing_country: c.unwrap_or_default(),
+                expires: e.unwrap_or_default(),
+            }),
+        }
+    }
 }

@@ -378,17 +378,9 @@ pub(crate) enum CardBulkCommand {
     },
 }
 
+/// The identity document a registrar saw (never a copy).
 #[derive(Debug, Args)]
-pub(crate) struct CardOrderArgs {
-    /// The registration point's id.
-    #[arg(long)]
-    pub(crate) point: i64,
-    /// The registrar: his e-service user id (an approved registrar of the point).
-    #[arg(long)]
-    pub(crate) registrar_user: i64,
-    /// professional, staff, actor, temporary or test.
-    #[arg(long)]
-    pub(crate) kind: String,
+pub(crate) struct IdentityArgs {
     /// The identity document seen: passport or id-card (not for test cards).
     #[arg(long)]
     pub(crate) document_type: Option<String>,
@@ -401,6 +393,22 @@ pub(crate) struct CardOrderArgs {
     /// The document's expiry, YYYY-MM-DD.
     #[arg(long)]
     pub(crate) document_expires: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CardOrderArgs {
+    /// The registration point's id.
+    #[arg(long)]
+    pub(crate) point: i64,
+    /// The registrar: his e-service user id (an approved registrar of the point).
+    #[arg(long)]
+    pub(crate) registrar_user: i64,
+    /// professional, staff, actor, temporary or test.
+    #[arg(long)]
+    pub(crate) kind: String,
+    /// The identity check.
+    #[command(flatten)]
+    pub(crate) identity: IdentityArgs,
     /// Professional: the registration number; temporary: the holder number of the
     /// person with a pending order.
     #[arg(long)]
@@ -510,6 +518,22 @@ pub(crate) enum StationCommand {
         /// unspecified.
         #[arg(long)]
         reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hand a produced card to its holder, after checking his identity again
+    /// from a passport or national ID card (not for test cards); recorded and
+    /// audited with your identity, once per card, before activation.
+    HandOver {
+        /// The card order's id.
+        order: i64,
+        /// You, the registrar: your e-service user id.
+        #[arg(long)]
+        registrar_user: i64,
+        /// The identity check.
+        #[command(flatten)]
+        identity: IdentityArgs,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -192,6 +192,27 @@ pub(crate) async fn run(g: &Global, cmd: StationCommand) -> Result<(), Error> {
             };
             (cards, r)
         }
+        StationCommand::HandOver {
+            order,
+            registrar_user,
+            identity,
+            json,
+        } => {
+            let cards = CardService::new(open_store(g).await?, None);
+            let r = match cards
+                .hand_over(registrar_user, order, identity.check().as_ref(), now)
+                .await
+            {
+                Ok(o) => print(
+                    &o,
+                    json,
+                    "the card is handed over; the holder activates it with the code sent \
+                     to him",
+                ),
+                Err(e) => Err(format!("{e} [{}]", e.code).into()),
+            };
+            (cards, r)
+        }
         StationCommand::Revoke {
             order,
             registrar_user,

@@ -470,3 +470,110 @@ async fn a_card_is_ordered_again_as_before_once() {
         );
     }
 }
+
+/// A registrar of the card's point hands the produced card to its holder after
+/// checking his identity again: recorded once, before activation, and audited
+/// with the registrar's identity, without the document's number (issue 5,
+/// point 3). Every refusal changes nothing.
+#[tokio::test]
+async fn a_produced_card_is_handed_over_once_by_a_registrar_of_its_point() {
+    for (backend, store, guard) in carepki_store::testing::test_stores().await {
+        let w = world_on(store, guard).await;
+        import_professionals(&w.store).await;
+        let now = now_unix();
+        let (point, [reg1, reg2]) = point_with_registrars(&w).await;
+        let ordered = w
+            .cards
+            .order(reg1, point, &professional_order(PRESCRIBER), now)
+            .await
+            .unwrap()
+            .remove(0);
+        let stored = |id| {
+            let store = w.store.clone();
+            async move { store.card_order(id).await.unwrap().unwrap() }
+        };
+
+        // Not produced yet.
+        let e = w
+            .cards
+            .hand_over(reg2, ordered.id, Some(&passport()), now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "card.not_produced", "{backend}");
+        let produced = produce_without_token(&w, &ordered, now).await;
+
+        // A stranger, no identity check, an expired document: refused.
+        let stranger = user(&w.store, "Vieras").await;
+        let e = w
+            .cards
+            .hand_over(stranger, produced.id, Some(&passport()), now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "registrar.not_of_point");
+        let e = w
+            .cards
+            .hand_over(reg2, produced.id, None, now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "order.identity_missing");
+        let mut expired = passport();
+        expired.expires = "2001-01-01".into();
+        let e = w
+            .cards
+            .hand_over(reg2, produced.id, Some(&expired), now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "order.identity_expired");
+        assert_eq!(
+            stored(produced.id).await,
+            produced,
+            "{backend}: refusals change nothing"
+        );
+
+        // The other registrar hands it over, seeing a national ID card this time.
+        let id_card = carepki_ra::cards::IdentityCheck {
+            document_type: "id-card".into(),
+            document_number: "FI9876543".into(),
+            issuing_country: "fi".into(),
+            expires: "2032-01-31".into(),
+        };
+        let handed = w
+            .cards
+            .hand_over(reg2, produced.id, Some(&id_card), now + 60)
+            .await
+            .unwrap();
+        assert_eq!(handed.state, "produced", "{backend}");
+        assert_eq!(handed.detail["handed_over_at"], now + 60);
+        assert_eq!(handed.detail["handed_over_by"], format!("user:{reg2}"));
+        let seen = &handed.detail["hand_over_identity"];
+        assert_eq!(seen["document_type"], "id-card");
+        assert_eq!(seen["issuing_country"], "FI");
+        assert_eq!(seen["same_document_as_order"], false);
+        assert!(seen.get("document_number").is_none());
+        let audits = w.store.audit_events_for_org(ORG, 1000).await.unwrap();
+        let ev = audits
+            .iter()
+            .find(|e| e.action == "card.hand_over")
+            .unwrap();
+        assert_eq!(ev.actor, format!("user:{reg2}"), "{backend}");
+        assert_eq!(ev.details["order_id"], produced.id);
+        assert!(!ev.details.to_string().contains("FI9876543"));
+
+        // Once only, by anyone.
+        let e = w
+            .cards
+            .hand_over(reg1, produced.id, Some(&passport()), now + 120)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "card.handed_over", "{backend}");
+        assert_eq!(stored(produced.id).await, handed);
+        let audits = w.store.audit_events_for_org(ORG, 1000).await.unwrap();
+        assert_eq!(
+            audits
+                .iter()
+                .filter(|e| e.action == "card.hand_over")
+                .count(),
+            1
+        );
+    }
+}

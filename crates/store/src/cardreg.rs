@@ -276,6 +276,10 @@ enum Op {
         id: i64,
         update: Box<CardOrderUpdate>,
     },
+    HandOverOrder {
+        id: i64,
+        detail: Value,
+    },
     RevokeOrders(Box<CardRevocation>),
     ApplyPoint {
         org_oid: String,
@@ -442,6 +446,9 @@ pub(crate) async fn run(cx: &mut Ctx<'_>, job: &CardRegJob) -> Result<CardRegOut
             .await
             .map(CardRegOutput::Orders),
         Op::UpdateOrder { id, update } => update_order(cx, *id, update)
+            .await
+            .map(|o| CardRegOutput::Orders(vec![o])),
+        Op::HandOverOrder { id, detail } => hand_over_order(cx, *id, detail)
             .await
             .map(|o| CardRegOutput::Orders(vec![o])),
         Op::RevokeOrders(r) => revoke_orders(cx, r)
@@ -852,6 +859,36 @@ async fn create_orders(
     Ok(out)
 }
 
+/// The detail key that records a card's hand-over ([`Store::hand_over_card_order`]).
+pub const HANDED_OVER_AT: &str = "handed_over_at";
+
+async fn hand_over_order(cx: &mut Ctx<'_>, id: i64, detail: &Value) -> Result<CardOrderRow> {
+    let handed: Option<String> = sqlx::query_scalar("SELECT detail FROM card_orders WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *cx.conn)
+        .await?;
+    let handed = handed.ok_or_else(|| not_found("card order", id))?;
+    let handed: Value = serde_json::from_str(&handed).unwrap_or(Value::Null);
+    if handed.get(HANDED_OVER_AT).is_some() {
+        return Err(StoreError::Conflict {
+            what: format!("card order {id} was handed over already"),
+        });
+    }
+    let mut detail = detail.clone();
+    if let Value::Object(d) = &mut detail {
+        d.insert(HANDED_OVER_AT.into(), cx.at.into());
+    }
+    let update = CardOrderUpdate {
+        from_state: "produced".into(),
+        to_state: "produced".into(),
+        action: "card.hand_over".into(),
+        card_label: None,
+        serials: None,
+        detail,
+    };
+    update_order(cx, id, &update).await
+}
+
 async fn update_order(cx: &mut Ctx<'_>, id: i64, u: &CardOrderUpdate) -> Result<CardOrderRow> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {ORDER_COLUMNS} FROM card_orders WHERE id = $1"
@@ -1162,6 +1199,31 @@ impl Store {
         match self.submit_cardreg(actor, at, op).await? {
             CardRegOutput::Orders(mut o) if o.len() == 1 => Ok(o.remove(0)),
             other => unreachable!("update_card_order answered {other:?}"),
+        }
+    }
+
+    /// Records that a produced card was handed over to its holder: `detail`
+    /// (who handed it over, the identity check) is set in the order's detail
+    /// with [`HANDED_OVER_AT`] = `at`, audited `card.hand_over` with `actor`.
+    /// Once per card: fails with [`StoreError::Conflict`] for an order that
+    /// is not produced or was handed over already (also when two race).
+    pub async fn hand_over_card_order(
+        &self,
+        id: i64,
+        detail: &Value,
+        actor: &str,
+        at: i64,
+    ) -> Result<CardOrderRow> {
+        if !detail.is_object() {
+            return Err(invalid("detail", "the hand-over detail is a JSON object"));
+        }
+        let op = Op::HandOverOrder {
+            id,
+            detail: detail.clone(),
+        };
+        match self.submit_cardreg(actor, at, op).await? {
+            CardRegOutput::Orders(mut o) if o.len() == 1 => Ok(o.remove(0)),
+            other => unreachable!("hand_over_card_order answered {other:?}"),
         }
     }
 

@@ -88,8 +88,8 @@ pub use cardbulk::{
     CardQuery, CardWithCerts, NewBulkJob,
 };
 pub use cardreg::{
-    CardOrderRow, CardOrderUpdate, CardRevocation, CardRevocationDone, MAX_TRAINING_BYTES,
-    MIN_APPROVED_REGISTRARS, NewCardOrder, ORDER_KINDS, ORDER_STATES, PoaRow,
+    CardOrderRow, CardOrderUpdate, CardRevocation, CardRevocationDone, HANDED_OVER_AT,
+    MAX_TRAINING_BYTES, MIN_APPROVED_REGISTRARS, NewCardOrder, ORDER_KINDS, ORDER_STATES, PoaRow,
     RegPointApplicationRow, RegPointRow, RegistrarRow,
 };
 pub use error::{Result, StoreError};

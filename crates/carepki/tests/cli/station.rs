@@ -237,6 +237,34 @@ async fn a_registrar_produces_activates_and_revokes_a_card_on_softhsm() {
         assert!(text.contains("Certificate Object"), "{text}");
     }
 
+    // Hand-over: the identity is checked again; once only; audited as the registrar.
+    let hand_over = |who: &str, expires: &str| {
+        crate::support::run(pki.command(&[
+            "station",
+            "hand-over",
+            &order,
+            "--registrar-user",
+            who,
+            "--document-type",
+            "passport",
+            "--document-number",
+            "XP1234567",
+            "--document-country",
+            "FI",
+            "--document-expires",
+            expires,
+            "--json",
+        ]))
+    };
+    hand_over(&reg2, "2001-01-01").refused(&["order.identity_expired"]);
+    let handed = hand_over(&reg2, "2031-12-31").ok().json();
+    assert_eq!(handed["detail"]["handed_over_by"], format!("user:{reg2}"));
+    assert_eq!(
+        handed["detail"]["hand_over_identity"]["same_document_as_order"],
+        true
+    );
+    hand_over(&reg1, "2031-12-31").refused(&["card.handed_over", "once"]);
+
     // Activation: a wrong PIN format changes nothing; PINs on stdin work.
     let db = pki.data.join("carepki.db");
     let code = activation_code(&db, order.parse().unwrap(), 1).await;

@@ -67,7 +67,7 @@ fn refuse(code: &'static str, detail: impl Into<String>) -> EsError {
     EsError::invalid(code, detail)
 }
 
-fn check_identity(id: Option<&IdentityCheck>, now: i64) -> EsResult<serde_json::Value> {
+pub(crate) fn check_identity(id: Option<&IdentityCheck>, now: i64) -> EsResult<serde_json::Value> {
     let id = id.ok_or_else(|| {
         refuse(
             "order.identity_missing",
