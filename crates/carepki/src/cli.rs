@@ -538,6 +538,21 @@ pub(crate) enum StationCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Cancel a card order before its card is produced (final); a produced card
+    /// is revoked instead.
+    Cancel {
+        /// The card order's id.
+        order: i64,
+        /// You, the registrar: your e-service user id.
+        #[arg(long)]
+        registrar_user: i64,
+        /// Why (one line; kept with the order and in the audit log).
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a card order: its state, card and certificates.
     Show {
         /// The card order's id.

@@ -213,6 +213,22 @@ pub(crate) async fn run(g: &Global, cmd: StationCommand) -> Result<(), Error> {
             };
             (cards, r)
         }
+        StationCommand::Cancel {
+            order,
+            registrar_user,
+            reason,
+            json,
+        } => {
+            let cards = CardService::new(open_store(g).await?, None);
+            let r = match cards
+                .cancel_order(registrar_user, order, &reason, now)
+                .await
+            {
+                Ok(o) => print(&o, json, "the order is cancelled; no card will be made"),
+                Err(e) => Err(format!("{e} [{}]", e.code).into()),
+            };
+            (cards, r)
+        }
         StationCommand::Revoke {
             order,
             registrar_user,

@@ -577,3 +577,105 @@ async fn a_produced_card_is_handed_over_once_by_a_registrar_of_its_point() {
         );
     }
 }
+
+/// A registrar of the order's point cancels an order before its card is made,
+/// saying why: final, audited `card.cancel` with his identity; a made card is
+/// revoked instead. A cancelled renewal is not a live one: the card can be
+/// renewed again (the one-replacement index of migration 0014).
+#[tokio::test]
+async fn a_registrar_cancels_an_order_before_its_card_is_made() {
+    for (backend, store, guard) in carepki_store::testing::test_stores().await {
+        let w = world_on(store, guard).await;
+        import_professionals(&w.store).await;
+        let now = now_unix();
+        let (point, [reg1, reg2]) = point_with_registrars(&w).await;
+        let order = w
+            .cards
+            .order(reg1, point, &professional_order("99900000102"), now)
+            .await
+            .unwrap()
+            .remove(0);
+
+        let stranger = user(&w.store, "Vieras").await;
+        let e = w
+            .cards
+            .cancel_order(stranger, order.id, "väärä henkilö", now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "registrar.not_of_point", "{backend}");
+        let e = w
+            .cards
+            .cancel_order(reg2, order.id, "  ", now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "order.cancel_reason");
+        assert_eq!(w.store.card_order(order.id).await.unwrap().unwrap(), order);
+
+        let cancelled = w
+            .cards
+            .cancel_order(reg2, order.id, "tilattu väärälle henkilölle", now + 5)
+            .await
+            .unwrap();
+        assert_eq!(cancelled.state, "cancelled", "{backend}");
+        assert_eq!(
+            cancelled.detail["cancel_reason"],
+            "tilattu väärälle henkilölle"
+        );
+        let audits = w.store.audit_events_for_org(ORG, 1000).await.unwrap();
+        let ev = audits.iter().find(|e| e.action == "card.cancel").unwrap();
+        assert_eq!(ev.actor, format!("user:{reg2}"), "{backend}");
+        assert_eq!(
+            (ev.details["from"].as_str(), ev.details["to"].as_str()),
+            (Some("ordered"), Some("cancelled"))
+        );
+
+        // Final; nothing made from it.
+        let e = w
+            .cards
+            .cancel_order(reg1, order.id, "uudestaan", now)
+            .await
+            .unwrap_err();
+        assert_eq!((e.kind, e.code), (ErrorKind::Conflict, "card.not_ordered"));
+        assert!(e.detail.contains("cancelled already"), "{}", e.detail);
+        let e = w
+            .cards
+            .hand_over(reg1, order.id, Some(&passport()), now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "card.not_produced");
+
+        // A made card is revoked, not cancelled.
+        let made = w
+            .cards
+            .order(reg1, point, &professional_order(PRESCRIBER), now)
+            .await
+            .unwrap()
+            .remove(0);
+        let made = produce_without_token(&w, &made, now).await;
+        let e = w
+            .cards
+            .cancel_order(reg1, made.id, "myöhässä", now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "card.not_ordered");
+        assert!(e.detail.contains("revoke the card instead"), "{}", e.detail);
+
+        // A renewal's order cancelled: the card can be renewed again.
+        let renewal = w
+            .cards
+            .order_as_before(made.id, AsBefore::Renewal, "holder:x", now)
+            .await
+            .unwrap();
+        w.cards
+            .cancel_order(reg1, renewal.id, "haltija perui", now)
+            .await
+            .unwrap();
+        let again = w
+            .cards
+            .order_as_before(made.id, AsBefore::Renewal, "holder:x", now)
+            .await
+            .unwrap();
+        assert_eq!(again.replaces_order, Some(made.id), "{backend}");
+        assert_ne!(again.id, renewal.id);
+    }
+}

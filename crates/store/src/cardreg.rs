@@ -31,7 +31,7 @@ pub const MIN_APPROVED_REGISTRARS: i64 = 2;
 pub const ORDER_KINDS: [&str; 5] = ["professional", "staff", "actor", "temporary", "test"];
 
 /// The states of a card order.
-pub const ORDER_STATES: [&str; 4] = ["ordered", "produced", "activated", "revoked"];
+pub const ORDER_STATES: [&str; 5] = ["ordered", "produced", "activated", "revoked", "cancelled"];
 
 /// The largest training certificate, in bytes.
 pub const MAX_TRAINING_BYTES: usize = 5 * 1024 * 1024;

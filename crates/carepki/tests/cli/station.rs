@@ -333,6 +333,17 @@ async fn a_registrar_produces_activates_and_revokes_a_card_on_softhsm() {
         "keyCompromise",
     ])
     .refused(&["card.already_revoked"]);
+    // A made card cannot be cancelled, only revoked.
+    pki.run(&[
+        "station",
+        "cancel",
+        &order,
+        "--registrar-user",
+        &reg1,
+        "--reason",
+        "tilattu väärin",
+    ])
+    .refused(&["card.not_ordered"]);
     let shown = pki.run(&["station", "show", &order]).ok();
     assert!(shown.stdout.contains("revoked") && shown.stdout.contains("CARD1"));
 }

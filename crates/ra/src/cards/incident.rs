@@ -653,7 +653,7 @@ impl CardService {
         actor: &str,
     ) -> Outcome {
         let live = match self.store.card_orders_replacing(order.id).await {
-            Ok(rows) => rows.into_iter().find(|o| o.state != "revoked"),
+            Ok(rows) => rows.into_iter().find(super::is_live),
             Err(e) => return Outcome::failed(e.to_string()),
         };
         if let Some(live) = live {

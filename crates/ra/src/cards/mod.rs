@@ -329,6 +329,12 @@ impl CardService {
     }
 }
 
+/// Whether an order is a live card or a live order: neither revoked nor
+/// cancelled (a cancelled renewal does not stop another renewal).
+pub(crate) fn is_live(o: &CardOrderRow) -> bool {
+    !matches!(o.state.as_str(), "revoked" | "cancelled")
+}
+
 /// Checks a registrar training certificate: a PDF by its contents, 1 byte to
 /// 5 MB (the certificate-of-conformity check, with the codes `training.*`).
 pub fn check_training_pdf(bytes: &[u8]) -> EsResult<()> {

@@ -11,7 +11,10 @@ use carepki_policy::CardKind;
 use carepki_policy::card::{
     MAX_NAME_CHARS, MAX_TITLE_CHARS, TEST_IDENTITIES, assigned_holder_number,
 };
-use carepki_store::{CardOrderRow, NewCardOrder, ProfessionalRow, RegistrarRow, user_actor};
+use carepki_store::{
+    CardOrderRow, CardOrderUpdate, NewCardOrder, ProfessionalRow, RegistrarRow, StoreError,
+    user_actor,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -369,4 +372,68 @@ impl CardService {
             .create_card_orders(point_id, registrar.id, &orders, &user_actor(user_id), now)
             .await?)
     }
+
+    /// Registrar `user_id` of the order's point cancels card order `order_id`
+    /// before its card is produced (a mistaken order, or one that cannot be
+    /// produced any more: `order.registers_changed`, `order.no_valid_right`),
+    /// saying why. The order becomes `cancelled` (final), audited
+    /// `card.cancel` with the registrar's identity. A produced card is revoked
+    /// instead (`card.not_ordered`).
+    pub async fn cancel_order(
+        &self,
+        user_id: i64,
+        order_id: i64,
+        reason: &str,
+        now: i64,
+    ) -> EsResult<CardOrderRow> {
+        let order = self.order_of_registrar(user_id, order_id).await?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 || reason.chars().any(char::is_control)
+        {
+            return Err(refuse(
+                "order.cancel_reason",
+                "say why the order is cancelled: 1 to 200 characters on one line",
+            ));
+        }
+        if order.state != "ordered" {
+            return Err(not_ordered(&order));
+        }
+        let update = CardOrderUpdate {
+            from_state: "ordered".into(),
+            to_state: "cancelled".into(),
+            action: "card.cancel".into(),
+            card_label: None,
+            serials: None,
+            detail: json!({ "cancelled_at": now, "cancel_reason": reason }),
+        };
+        match self
+            .store
+            .update_card_order(order_id, &update, &user_actor(user_id), now)
+            .await
+        {
+            Ok(o) => Ok(o),
+            // Produced or cancelled by someone else meanwhile.
+            Err(StoreError::Conflict { .. }) => match self.store.card_order(order_id).await? {
+                Some(now_is) => Err(not_ordered(&now_is)),
+                None => Err(EsError::not_found(&format!("card order {order_id}"))),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn not_ordered(order: &CardOrderRow) -> EsError {
+    let then = match order.state.as_str() {
+        "cancelled" => "it was cancelled already",
+        "revoked" => "its card is revoked already",
+        _ => "its card is made: revoke the card instead (both certificates)",
+    };
+    EsError::new(
+        ErrorKind::Conflict,
+        "card.not_ordered",
+        format!(
+            "card order {} is {}, so it cannot be cancelled: {then}",
+            order.id, order.state
+        ),
+    )
 }

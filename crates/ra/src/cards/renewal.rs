@@ -250,7 +250,7 @@ impl CardService {
             .card_orders_replacing(order.id)
             .await?
             .into_iter()
-            .find(|o| o.state != "revoked")
+            .find(super::is_live)
         {
             out.pending_order = Some(live.id);
             return refuse(

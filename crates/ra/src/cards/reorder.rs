@@ -82,7 +82,7 @@ impl CardService {
             .card_orders_replacing(old_id)
             .await?
             .into_iter()
-            .find(|o| o.state != "revoked")
+            .find(super::is_live)
         {
             return Err(pending(old_id, live.id));
         }
@@ -141,7 +141,7 @@ impl CardService {
                     .card_orders_replacing(old_id)
                     .await?
                     .into_iter()
-                    .find(|o| o.state != "revoked")
+                    .find(super::is_live)
                     .map_or(0, |o| o.id);
                 Err(pending(old_id, live))
             }

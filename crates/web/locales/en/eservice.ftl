@@ -398,6 +398,7 @@ card-state-ordered = Ordered
 card-state-produced = Produced
 card-state-activated = In use
 card-state-revoked = Revoked
+card-state-cancelled = Order cancelled
 es-card-reason-affiliationChanged = The employment has ended
 es-card-reason-keyCompromise = The card is lost or may be in the wrong hands
 es-card-reason-cessationOfOperation = The card is no longer needed

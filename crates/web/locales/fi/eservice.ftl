@@ -402,6 +402,7 @@ card-state-ordered = Tilattu
 card-state-produced = Valmistettu
 card-state-activated = Käytössä
 card-state-revoked = Suljettu
+card-state-cancelled = Tilaus peruttu
 es-card-reason-affiliationChanged = Työsuhde on päättynyt
 es-card-reason-keyCompromise = Kortti on kadonnut tai voinut joutua vääriin käsiin
 es-card-reason-cessationOfOperation = Korttia ei enää tarvita

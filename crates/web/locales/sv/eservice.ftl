@@ -398,6 +398,7 @@ card-state-ordered = Beställt
 card-state-produced = Tillverkat
 card-state-activated = I bruk
 card-state-revoked = Spärrat
+card-state-cancelled = Beställningen annullerad
 es-card-reason-affiliationChanged = Anställningen har upphört
 es-card-reason-keyCompromise = Kortet har förlorats eller kan ha hamnat i fel händer
 es-card-reason-cessationOfOperation = Kortet behövs inte längre
