@@ -492,6 +492,17 @@ async fn refusals_change_nothing() {
     assert_refused(&r, StatusCode::FORBIDDEN, "csrf");
     assert_eq!(before, snapshot().await);
 
+    // Signed out: to the sign-in, coming back to the page.
+    for page in ["/registration", "/registration/review"] {
+        let r = send(&w.app, Request::get(page).body(Body::empty()).unwrap()).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{page}");
+        let back = form_urlencoded::byte_serialize(page.as_bytes()).collect::<String>();
+        assert_eq!(
+            r.headers[header::LOCATION],
+            format!("/login?return_to={back}")
+        );
+    }
+
     // The organisation's user and another organisation's administrator.
     let r = get(&w, &bob, "/registration").await;
     assert_refused(&r, StatusCode::FORBIDDEN, "role");
