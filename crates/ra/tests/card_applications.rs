@@ -237,3 +237,156 @@ async fn an_organisation_applies_for_its_point_registrars_and_powers_of_attorney
         }
     }
 }
+
+/// What the e-service's registration routes read (R-REG-POINT, R-ORDER): the
+/// points one may see (a private organisation also the public points it may
+/// authorise), the powers of attorney an organisation gave, a registrar's
+/// training certificate for an officer or the point's administrator only, an
+/// officer's approval once; a public organisation's power of attorney is
+/// refused alike for another organisation's point and for none.
+#[tokio::test]
+async fn the_e_service_reads_points_powers_of_attorney_and_training() {
+    for (backend, store, guard) in carepki_store::testing::test_stores().await {
+        let w = world_on(store, guard).await;
+        let now = now_unix();
+        let admin_id = member(&w, "Pääkäyttäjä", ORG, "org-admin").await;
+        let admin = principal(&w, admin_id, Some(ORG)).await;
+        let clerk_id = member(&w, "Virkailija", ORG, "org-user").await;
+        let clerk = principal(&w, clerk_id, Some(ORG)).await;
+        let other_id = member(&w, "Toinen", OTHER, "org-admin").await;
+        let other = principal(&w, other_id, Some(OTHER)).await;
+        let private_id = member(&w, "Yksityinen", PRIVATE, "org-admin").await;
+        let private = principal(&w, private_id, Some(PRIVATE)).await;
+        let officer_id = user(&w.store, "Virkamies").await;
+        w.store
+            .grant_global_role(officer_id, "ca-officer", "test", now)
+            .await
+            .unwrap();
+        let officer_p = principal(&w, officer_id, None).await;
+        let officer = Officer::from_principal(&officer_p).unwrap();
+        let point = w
+            .cards
+            .create_point(&officer, ORG, "Keskussairaala", true, now)
+            .await
+            .unwrap()
+            .id;
+        let other_point = w
+            .cards
+            .create_point(&officer, OTHER, "Toisen piste", true, now)
+            .await
+            .unwrap()
+            .id;
+
+        // Who sees which points.
+        let v = w.cards.visible_points(&officer_p).await.unwrap();
+        assert_eq!(v.points.len(), 2, "{backend}");
+        assert!(v.public_points.is_empty());
+        let v = w.cards.visible_points(&admin).await.unwrap();
+        assert_eq!(
+            v.points.iter().map(|p| p.point.id).collect::<Vec<_>>(),
+            [point]
+        );
+        assert!(v.public_points.is_empty(), "a public organisation's admin");
+        let v = w.cards.visible_points(&private).await.unwrap();
+        assert!(v.points.is_empty());
+        let mut public: Vec<i64> = v.public_points.iter().map(|p| p.id).collect();
+        public.sort_unstable();
+        assert_eq!(public, [point, other_point]);
+        assert_eq!(
+            w.cards.visible_points(&clerk).await.unwrap_err().code,
+            "role"
+        );
+
+        // A public organisation is refused before the point is looked up.
+        for id in [point, 987_654] {
+            let e = w
+                .cards
+                .give_power_of_attorney(&other, id, now)
+                .await
+                .unwrap_err();
+            assert_eq!(e.code, "poa.grantor_not_private", "{id}");
+        }
+        let e = w
+            .cards
+            .give_power_of_attorney(&private, 987_654, now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound);
+
+        // The powers of attorney given: the grantor's only.
+        let poa = w
+            .cards
+            .give_power_of_attorney(&private, point, now)
+            .await
+            .unwrap();
+        let given = w.cards.powers_of_attorney_given(&private).await.unwrap();
+        assert_eq!(given.iter().map(|x| x.id).collect::<Vec<_>>(), [poa.id]);
+        assert!(
+            w.cards
+                .powers_of_attorney_given(&admin)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            w.cards
+                .powers_of_attorney_given(&clerk)
+                .await
+                .unwrap_err()
+                .code,
+            "role"
+        );
+
+        // The training certificate: the officer and the point's admin.
+        let reg = w
+            .cards
+            .apply_for_registrar(&admin, point, clerk_id, "koulutus.pdf", PDF, now)
+            .await
+            .unwrap();
+        for p in [&officer_p, &admin] {
+            let (row, pdf) = w.cards.registrar_training(p, reg.id).await.unwrap();
+            assert_eq!((row.id, pdf.as_slice()), (reg.id, PDF));
+        }
+        let e = w
+            .cards
+            .registrar_training(&other, reg.id)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound, "another organisation's");
+        let e = w
+            .cards
+            .registrar_training(&clerk, reg.id)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "role");
+
+        // The officer approves once; nobody else.
+        let e = w
+            .cards
+            .approve_registrar_as(&admin, reg.id, now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "officer_only");
+        let row = w
+            .cards
+            .approve_registrar_as(&officer_p, reg.id, now)
+            .await
+            .unwrap();
+        assert_eq!(row.state, "approved");
+        let e = w
+            .cards
+            .approve_registrar_as(&officer_p, reg.id, now)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (ErrorKind::Conflict, "registrar.already_approved")
+        );
+        let e = w
+            .cards
+            .approve_registrar_as(&officer_p, 987_654, now)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound);
+    }
+}

@@ -395,6 +395,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("es_queue.html", include_str!("../templates/es_queue.html")),
     (
+        "es_registration.html",
+        include_str!("../templates/es_registration.html"),
+    ),
+    (
+        "es_registration_review.html",
+        include_str!("../templates/es_registration_review.html"),
+    ),
+    (
         "es_certificates.html",
         include_str!("../templates/es_certificates.html"),
     ),

@@ -10,12 +10,16 @@
 //! — the walked set is checked to be the set the router source registers,
 //! so a new route cannot be left out — is called by every one of them on
 //! objects of A (applications in each state that matters, an attachment, a
-//! certificate, an invitation, an API token, a staff card), through the whole service as
+//! certificate, an invitation, an API token, a staff card, a registration
+//! point application, a registration point, a registrar, a power of attorney
+//! given to A's point by the private organisation), through the whole service as
 //! `carepki serve` serves it, and the answer is held to the table below.
 //!
 //! After every refusal the test proves that nothing changed: every
 //! organisation's applications (id, version, state, attachments), members,
-//! invitations and API tokens, every certificate's status, and the users.
+//! invitations and API tokens, every certificate's status, the users, and
+//! the card registration system: point applications, points, registrars and
+//! powers of attorney (R-REG-POINT, R-ORDER).
 //! A change that is allowed must change something. A 2xx answer to someone
 //! of another organisation must not name organisation A. A refusal to
 //! someone outside A (B's administrator, B's token, the technical contact on
@@ -56,10 +60,11 @@ enum Who {
     Auditor,
     TokA,
     TokB,
+    PAdmin,
 }
 
 /// The table's columns, in order.
-const COLUMNS: [Who; 11] = [
+const COLUMNS: [Who; 12] = [
     Who::Anon,
     Who::AAdmin,
     Who::AUser,
@@ -71,17 +76,18 @@ const COLUMNS: [Who; 11] = [
     Who::Auditor,
     Who::TokA,
     Who::TokB,
+    Who::PAdmin,
 ];
 
 /// Whether `who` is outside organisation A: what he is refused must not
 /// depend on whether A's object exists.
 fn outside(who: Who) -> bool {
-    matches!(who, Who::BAdmin | Who::TokB | Who::ATcX)
+    matches!(who, Who::BAdmin | Who::TokB | Who::ATcX | Who::PAdmin)
 }
 
 /// Whether `who` may read nothing of organisation A.
 fn blind_to_a(who: Who) -> bool {
-    matches!(who, Who::BAdmin | Who::TokB)
+    matches!(who, Who::BAdmin | Who::TokB | Who::PAdmin)
 }
 
 /// The expected answers. Each line: the route (method and path as the router
@@ -94,48 +100,60 @@ fn blind_to_a(who: Who) -> bool {
 ///   is not (`-`: the route has no such object);
 /// - bad: B's administrator;  ofb: a CA officer who is a user of B;
 /// - off, aud: a CA officer and an auditor of no organisation;
-/// - tka, tkb: API tokens of A and of B.
+/// - tka, tkb: API tokens of A and of B;
+/// - pad: the administrator of a private organisation (R-ORDER: the one that
+///   gives a public registration point a power of attorney).
 ///
 /// The lines run in this order; the last two change the callers' own
 /// memberships (each takes up an invitation or creates an account).
 const TABLE: &str = "
-# route                                                      object      anon aad aus atc atcx bad ofb off aud tka tkb
-POST   /api/v1/register                                      none        403  403 403 403 -    403 403 403 403 403 403
-GET    /api/v1/me                                            none        401  200 200 200 -    200 200 200 200 200 200
-POST   /api/v1/session/organisation                          org-a       401  200 200 200 -    404 404 404 404 403 403
-POST   /api/v1/accounts [taken]                              org-a       401  409 409 409 -    409 409 409 409 403 403
-GET    /api/v1/account                                       none        401  200 403 403 -    200 403 403 403 403 403
-POST   /api/v1/invitations [user]                            none        401  201 403 403 -    201 403 403 403 403 403
-POST   /api/v1/invitations [tc]                              draft       401  201 201 403 403  404 404 403 403 403 403
-GET    /api/v1/applications                                  none        401  200 200 200 -    200 200 200 200 200 200
-POST   /api/v1/applications                                  none        401  201 201 403 -    201 201 403 403 201 201
-GET    /api/v1/applications/{id}                             draft       401  200 200 200 404  404 200 200 200 200 404
-POST   /api/v1/applications/{id}/csr                         draft       401  200 200 200 404  404 404 403 403 200 404
-POST   /api/v1/applications/{id}/conformity                  draft       401  200 200 403 404  404 404 403 403 200 404
-GET    /api/v1/applications/{id}/attachments/{attachment}    with-csr    401  200 200 200 404  404 200 200 200 200 404
-POST   /api/v1/applications/{id}/syssig-basis                syssig      401  200 200 403 404  404 404 403 403 200 404
-POST   /api/v1/applications/{id}/submit                      with-csr    401  200 200 403 404  404 404 403 403 200 404
-POST   /api/v1/applications/{id}/withdraw                    draft       401  200 200 403 404  404 404 403 403 200 404
-POST   /api/v1/applications/{id}/provide-info                incomplete  401  200 200 403 404  404 404 403 403 200 404
-POST   /api/v1/applications/{id}/start-review                submitted   401  403 403 403 404  404 200 200 403 403 404
-POST   /api/v1/applications/{id}/approve                     in-review   401  403 403 403 404  404 200 200 403 403 404
-POST   /api/v1/applications/{id}/issue                       approved    401  403 403 403 404  404 200 200 403 403 404
-POST   /api/v1/applications/{id}/request-more-info           submitted   401  403 403 403 404  404 200 200 403 403 404
-POST   /api/v1/applications/{id}/reject                      submitted   401  403 403 403 404  404 200 200 403 403 404
-GET    /api/v1/queue                                         none        401  403 403 403 -    403 200 200 200 403 403
-GET    /api/v1/my-certificates                               none        401  200 200 403 -    200 200 403 403 200 200
-GET    /api/v1/my-certificates/{serial}                      cert        401  200 200 200 404  404 200 200 200 200 404
-GET    /api/v1/my-certificates/{serial}/der                  cert        401  200 200 200 404  404 200 200 200 200 404
-GET    /api/v1/my-certificates/{serial}/pem                  cert        401  200 200 200 404  404 200 200 200 200 404
-GET    /api/v1/my-certificates/{serial}/chain                cert        401  200 200 200 404  404 200 200 200 200 404
-POST   /api/v1/revocations                                   cert        401  200 200 403 403  404 404 403 403 200 404
-GET    /api/v1/cards                                         none        401  200 403 403 -    200 403 403 403 403 403
-POST   /api/v1/cards/{id}/revocation                         card        401  200 403 403 -    404 403 403 403 403 403
-GET    /api/v1/api-tokens                                    none        401  200 403 403 -    200 403 403 403 403 403
-POST   /api/v1/api-tokens                                    none        401  201 403 403 -    201 403 403 403 403 403
-DELETE /api/v1/api-tokens/{id}                               token       401  200 403 403 -    404 403 403 403 403 403
-POST   /api/v1/accounts [new]                                spare       401  201 201 201 -    201 201 201 201 403 403
-POST   /api/v1/invitations/accept                            invitation  401  200 200 200 -    200 200 200 200 403 403
+# route                                                      object      anon aad aus atc atcx bad ofb off aud tka tkb pad
+POST   /api/v1/register                                      none        403  403 403 403 -    403 403 403 403 403 403 403
+GET    /api/v1/me                                            none        401  200 200 200 -    200 200 200 200 200 200 200
+POST   /api/v1/session/organisation                          org-a       401  200 200 200 -    404 404 404 404 403 403 404
+POST   /api/v1/accounts [taken]                              org-a       401  409 409 409 -    409 409 409 409 403 403 409
+GET    /api/v1/account                                       none        401  200 403 403 -    200 403 403 403 403 403 200
+POST   /api/v1/invitations [user]                            none        401  201 403 403 -    201 403 403 403 403 403 201
+POST   /api/v1/invitations [tc]                              draft       401  201 201 403 403  404 404 403 403 403 403 404
+GET    /api/v1/applications                                  none        401  200 200 200 -    200 200 200 200 200 200 200
+POST   /api/v1/applications                                  none        401  201 201 403 -    201 201 403 403 201 201 201
+GET    /api/v1/applications/{id}                             draft       401  200 200 200 404  404 200 200 200 200 404 404
+POST   /api/v1/applications/{id}/csr                         draft       401  200 200 200 404  404 404 403 403 200 404 404
+POST   /api/v1/applications/{id}/conformity                  draft       401  200 200 403 404  404 404 403 403 200 404 404
+GET    /api/v1/applications/{id}/attachments/{attachment}    with-csr    401  200 200 200 404  404 200 200 200 200 404 404
+POST   /api/v1/applications/{id}/syssig-basis                syssig      401  200 200 403 404  404 404 403 403 200 404 404
+POST   /api/v1/applications/{id}/submit                      with-csr    401  200 200 403 404  404 404 403 403 200 404 404
+POST   /api/v1/applications/{id}/withdraw                    draft       401  200 200 403 404  404 404 403 403 200 404 404
+POST   /api/v1/applications/{id}/provide-info                incomplete  401  200 200 403 404  404 404 403 403 200 404 404
+POST   /api/v1/applications/{id}/start-review                submitted   401  403 403 403 404  404 200 200 403 403 404 404
+POST   /api/v1/applications/{id}/approve                     in-review   401  403 403 403 404  404 200 200 403 403 404 404
+POST   /api/v1/applications/{id}/issue                       approved    401  403 403 403 404  404 200 200 403 403 404 404
+POST   /api/v1/applications/{id}/request-more-info           submitted   401  403 403 403 404  404 200 200 403 403 404 404
+POST   /api/v1/applications/{id}/reject                      submitted   401  403 403 403 404  404 200 200 403 403 404 404
+GET    /api/v1/queue                                         none        401  403 403 403 -    403 200 200 200 403 403 403
+GET    /api/v1/my-certificates                               none        401  200 200 403 -    200 200 403 403 200 200 200
+GET    /api/v1/my-certificates/{serial}                      cert        401  200 200 200 404  404 200 200 200 200 404 404
+GET    /api/v1/my-certificates/{serial}/der                  cert        401  200 200 200 404  404 200 200 200 200 404 404
+GET    /api/v1/my-certificates/{serial}/pem                  cert        401  200 200 200 404  404 200 200 200 200 404 404
+GET    /api/v1/my-certificates/{serial}/chain                cert        401  200 200 200 404  404 200 200 200 200 404 404
+POST   /api/v1/revocations                                   cert        401  200 200 403 403  404 404 403 403 200 404 404
+GET    /api/v1/cards                                         none        401  200 403 403 -    200 403 403 403 403 403 200
+POST   /api/v1/cards/{id}/revocation                         card        401  200 403 403 -    404 403 403 403 403 403 404
+GET    /api/v1/api-tokens                                    none        401  200 403 403 -    200 403 403 403 403 403 200
+POST   /api/v1/api-tokens                                    none        401  201 403 403 -    201 403 403 403 403 403 201
+DELETE /api/v1/api-tokens/{id}                               token       401  200 403 403 -    404 403 403 403 403 403 404
+GET    /api/v1/registration-points                           none        401  200 403 403 -    200 200 200 403 403 403 200
+GET    /api/v1/registration-point-applications               none        401  200 403 403 -    200 200 200 403 403 403 200
+POST   /api/v1/registration-point-applications               clear       401  201 403 403 -    201 403 403 403 403 403 201
+POST   /api/v1/registration-point-applications/{id}/decision point-app   401  403 403 403 -    403 200 200 403 403 403 403
+POST   /api/v1/registration-points/{id}/registrars           point       401  201 403 403 -    404 403 403 403 403 403 404
+POST   /api/v1/registrars/{id}/approval                      registrar   401  403 403 403 -    403 200 200 403 403 403 403
+GET    /api/v1/registrars/{id}/training                      registrar   401  200 403 403 -    404 200 200 403 403 403 404
+GET    /api/v1/powers-of-attorney                            none        401  200 403 403 -    200 403 403 403 403 403 200
+POST   /api/v1/powers-of-attorney                            point       401  422 403 403 -    422 403 403 403 403 403 201
+POST   /api/v1/powers-of-attorney/{id}/withdrawal            poa         401  404 403 403 -    404 403 403 403 403 403 200
+POST   /api/v1/accounts [new]                                spare       401  201 201 201 -    201 201 201 201 403 403 201
+POST   /api/v1/invitations/accept                            invitation  401  200 200 200 -    200 200 200 200 403 403 200
 ";
 
 /// One line of [`TABLE`].
@@ -192,6 +210,12 @@ struct Fixture {
     invitation: Option<String>,
     org: Option<String>,
     card: Option<i64>,
+    point_app: Option<i64>,
+    point: Option<i64>,
+    registrar: Option<i64>,
+    poa: Option<i64>,
+    /// The user a registrar application is for (A's user).
+    user: Option<i64>,
 }
 
 impl Fixture {
@@ -205,6 +229,11 @@ impl Fixture {
             invitation: Some("no-such-invitation-token".into()),
             org: Some("1.2.246.10.99999999.10.0".into()),
             card: Some(987_654_321),
+            point_app: Some(987_654_321),
+            point: Some(987_654_321),
+            registrar: Some(987_654_321),
+            poa: Some(987_654_321),
+            user: Some(987_654_321),
         }
     }
 }
@@ -222,6 +251,8 @@ struct Cast {
     tc: Principal,
     spare: u32,
     cards: u32,
+    /// A's user, for registrar applications.
+    a_user_id: i64,
 }
 
 impl Cast {
@@ -270,6 +301,52 @@ impl Cast {
                 self.cards += 1;
                 let card = es::staff_card(&self.w, ORG_A, "Kävelijä").await;
                 fx.card = Some(card.id);
+                return fx;
+            }
+            "clear" | "point-app" => {
+                self.clear_point_applications().await;
+                if object == "point-app" {
+                    let a = self
+                        .w
+                        .es
+                        .cards()
+                        .apply_for_point(&self.a_admin, "Kävelypiste", true, now)
+                        .await
+                        .unwrap();
+                    fx.point_app = Some(a.id);
+                }
+                return fx;
+            }
+            "point" | "registrar" | "poa" => {
+                let cards = self.w.es.cards();
+                let officer = carepki_ra::cards::Officer::cli("cli:officer");
+                let point = cards
+                    .create_point(&officer, ORG_A, "Kävelypiste", true, now)
+                    .await
+                    .unwrap();
+                fx.point = Some(point.id);
+                fx.user = Some(self.a_user_id);
+                if object == "registrar" {
+                    let r = cards
+                        .apply_for_registrar(
+                            &self.a_admin,
+                            point.id,
+                            self.a_user_id,
+                            "koulutus.pdf",
+                            es::PDF,
+                            now,
+                        )
+                        .await
+                        .unwrap();
+                    fx.registrar = Some(r.id);
+                }
+                if object == "poa" {
+                    let poa = cards
+                        .grant_poa(&officer, PRIVATE, point.id, now)
+                        .await
+                        .unwrap();
+                    fx.poa = Some(poa.id);
+                }
                 return fx;
             }
             "invitation" => {
@@ -375,6 +452,27 @@ impl Cast {
     }
 }
 
+impl Cast {
+    /// Rejects every pending registration point application, so that an
+    /// organisation may apply again (one pending application each).
+    async fn clear_point_applications(&self) {
+        let cards = self.w.es.cards();
+        let officer = carepki_ra::cards::Officer::cli("cli:officer");
+        for a in self
+            .w
+            .store()
+            .regpoint_applications(None, Some("pending"))
+            .await
+            .unwrap()
+        {
+            cards
+                .decide_point_application(&officer, a.id, Some("Siivous."), now_unix())
+                .await
+                .unwrap();
+        }
+    }
+}
+
 /// The method, URI and body of `line` on `fx`.
 fn build(line: &Line, fx: &Fixture) -> (String, String, Payload) {
     let mut uri = line.path.clone();
@@ -382,6 +480,17 @@ fn build(line: &Line, fx: &Fixture) -> (String, String, Payload) {
         fx.token_id
     } else if line.path.starts_with("/api/v1/cards/") {
         fx.card
+    } else if line
+        .path
+        .starts_with("/api/v1/registration-point-applications/")
+    {
+        fx.point_app
+    } else if line.path.starts_with("/api/v1/registration-points/") {
+        fx.point
+    } else if line.path.starts_with("/api/v1/registrars/") {
+        fx.registrar
+    } else if line.path.starts_with("/api/v1/powers-of-attorney/") {
+        fx.poa
     } else {
         fx.app
     };
@@ -426,6 +535,21 @@ fn build(line: &Line, fx: &Fixture) -> (String, String, Payload) {
         })),
         ("/api/v1/api-tokens", _) if line.method == "POST" => json(json!({"name": "walker"})),
         (p, _) if p.ends_with("/revocation") => json(json!({"confirm": true})),
+        ("/api/v1/registration-point-applications", _) if line.method == "POST" => {
+            json(json!({"name": "Kävelypiste", "agreement_signed": true}))
+        }
+        (p, _) if p.ends_with("/decision") => json(json!({"decision": "accept"})),
+        (p, _) if p.ends_with("/registrars") => Payload::Raw(
+            es::MULTIPART,
+            es::multipart(
+                &[("user_id", &fx.user.unwrap_or(0).to_string())],
+                Some(("koulutus.pdf", es::PDF)),
+            ),
+        ),
+        ("/api/v1/powers-of-attorney", _) if line.method == "POST" => {
+            json(json!({"point_id": fx.point}))
+        }
+        (p, _) if p.ends_with("/withdrawal") => json(json!({"reason": "Sopimus päättyi."})),
         _ => Payload::Empty,
     };
     (line.method.clone(), uri, body)
@@ -441,7 +565,16 @@ struct Snapshot {
     certificates: Vec<(String, String)>,
     cards: Vec<(i64, String, i64)>,
     users: usize,
+    /// Registration point applications (id, state).
+    point_applications: Vec<(i64, String)>,
+    /// Registration points with their registrars (id, state) and powers of
+    /// attorney (id, withdrawn at).
+    points: Vec<PointSnapshot>,
 }
+
+/// A registration point in a [`Snapshot`]: id, registrars (id, state),
+/// powers of attorney (id, withdrawn at).
+type PointSnapshot = (i64, Vec<(i64, String)>, Vec<(i64, Option<i64>)>);
 
 async fn snapshot(w: &World) -> Snapshot {
     let store = w.store();
@@ -455,7 +588,24 @@ async fn snapshot(w: &World) -> Snapshot {
         certificates: Vec::new(),
         cards: Vec::new(),
         users: store.users().await.unwrap().len(),
+        point_applications: store
+            .regpoint_applications(None, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.id, a.state))
+            .collect(),
+        points: Vec::new(),
     };
+    for pt in store.regpoints().await.unwrap() {
+        let registrars = store.registrars_of_point(pt.id).await.unwrap();
+        let poas = store.poas_of_point(pt.id).await.unwrap();
+        s.points.push((
+            pt.id,
+            registrars.into_iter().map(|r| (r.id, r.state)).collect(),
+            poas.into_iter().map(|x| (x.id, x.revoked_at)).collect(),
+        ));
+    }
     for org in &orgs {
         for a in store.applications_of_org(org).await.unwrap() {
             let n = store.attachments(a.id).await.unwrap().len();
@@ -567,6 +717,11 @@ async fn cast(w: World) -> Cast {
     };
     let token_a = token(&a_admin).await;
     let token_b = token(&b_admin).await;
+    // The administrator of the private organisation (R-ORDER).
+    let p_admin = es::sign_up(&app, "090909-902F", "Pirkko Private").await;
+    let r = post(&p_admin, "/api/v1/accounts", json!({"org_oid": PRIVATE})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let a_user_id = a_user.user_id;
     let officer_p = w.principal(officer.user_id, None).await;
     let tc_p = w.principal(a_tc.user_id, None).await;
     let sessions = HashMap::from([
@@ -577,6 +732,7 @@ async fn cast(w: World) -> Cast {
         (Who::OfficerB, officer_b),
         (Who::Officer, officer),
         (Who::Auditor, auditor),
+        (Who::PAdmin, p_admin),
     ]);
     Cast {
         w,
@@ -588,6 +744,7 @@ async fn cast(w: World) -> Cast {
         tc: tc_p,
         spare: 0,
         cards: 0,
+        a_user_id,
     }
 }
 
@@ -598,13 +755,19 @@ fn problem_type(status: u16) -> &'static str {
         403 => "forbidden",
         404 => "not-found",
         409 => "conflict",
+        422 => "invalid-input",
         other => panic!("no refusal {other} in the table"),
     }
 }
 
 /// What a 2xx answer to `who` may show.
 fn check_visible(cast: &Cast, who: Who, line: &Line, r: &Reply) {
-    let text = String::from_utf8_lossy(&r.body);
+    let mut text = String::from_utf8_lossy(&r.body).into_owned();
+    // A private organisation's administrator sees the public points he may
+    // give a power of attorney to (R-ORDER): only the points are his.
+    if line.path == "/api/v1/registration-points" {
+        text = r.json()["points"].to_string();
+    }
     // (Taking up A's invitation names A, of course.)
     if blind_to_a(who) && line.path != "/api/v1/invitations/accept" {
         assert!(
@@ -637,10 +800,7 @@ fn check_visible(cast: &Cast, who: Who, line: &Line, r: &Reply) {
             }
         }
         "/api/v1/account" | "/api/v1/api-tokens" | "/api/v1/my-certificates" | "/api/v1/cards" => {
-            let own = match who {
-                Who::AAdmin | Who::AUser | Who::TokA => ORG_A,
-                _ => ORG_B,
-            };
+            let own = own_org(who);
             let items: Vec<&Value> = match v.as_array() {
                 Some(a) => a.iter().collect(),
                 None => vec![&v],
@@ -649,7 +809,39 @@ fn check_visible(cast: &Cast, who: Who, line: &Line, r: &Reply) {
                 assert_eq!(item["org_oid"], own, "{who:?} {}: {item}", line.path);
             }
         }
+        // An officer sees every point and every pending application; an
+        // administrator only his organisation's (R-REG-POINT).
+        "/api/v1/registration-points" | "/api/v1/registration-point-applications"
+            if !matches!(who, Who::Officer | Who::OfficerB) =>
+        {
+            let items = match v.get("points") {
+                Some(points) => points.as_array().unwrap(),
+                None => v.as_array().unwrap(),
+            };
+            for item in items {
+                assert_eq!(
+                    item["org_oid"],
+                    own_org(who),
+                    "{who:?} {}: {item}",
+                    line.path
+                );
+            }
+        }
+        "/api/v1/powers-of-attorney" => {
+            for item in v.as_array().unwrap() {
+                assert_eq!(item["grantor_oid"], own_org(who), "{who:?}: {item}");
+            }
+        }
         _ => {}
+    }
+}
+
+/// The organisation `who` acts for.
+fn own_org(who: Who) -> &'static str {
+    match who {
+        Who::AAdmin | Who::AUser | Who::TokA => ORG_A,
+        Who::PAdmin => PRIVATE,
+        _ => ORG_B,
     }
 }
 
@@ -664,6 +856,10 @@ async fn walk(cast: &mut Cast) -> usize {
     let registered: BTreeSet<(String, String)> = [
         ("eservice/api.rs", include_str!("../src/eservice/api.rs")),
         ("eservice/auth.rs", include_str!("../src/eservice/auth.rs")),
+        (
+            "eservice/registration.rs",
+            include_str!("../src/eservice/registration.rs"),
+        ),
     ]
     .iter()
     .flat_map(|(file, src)| support::routes_in_source(file, src))

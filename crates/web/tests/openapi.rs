@@ -56,7 +56,7 @@ const PUBLIC: [(&str, &str); 6] = [
 ];
 
 /// The e-service's `/api/v1` routes (issue 4, point 9), as (method, path).
-const ESERVICE: [(&str, &str); 34] = [
+const ESERVICE: [(&str, &str); 44] = [
     ("POST", "/api/v1/register"),
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/session/organisation"),
@@ -88,13 +88,26 @@ const ESERVICE: [(&str, &str); 34] = [
     ("POST", "/api/v1/revocations"),
     ("GET", "/api/v1/cards"),
     ("POST", "/api/v1/cards/{id}/revocation"),
+    ("GET", "/api/v1/registration-points"),
+    ("GET", "/api/v1/registration-point-applications"),
+    ("POST", "/api/v1/registration-point-applications"),
+    (
+        "POST",
+        "/api/v1/registration-point-applications/{id}/decision",
+    ),
+    ("POST", "/api/v1/registration-points/{id}/registrars"),
+    ("POST", "/api/v1/registrars/{id}/approval"),
+    ("GET", "/api/v1/registrars/{id}/training"),
+    ("GET", "/api/v1/powers-of-attorney"),
+    ("POST", "/api/v1/powers-of-attorney"),
+    ("POST", "/api/v1/powers-of-attorney/{id}/withdrawal"),
     ("GET", "/api/v1/api-tokens"),
     ("POST", "/api/v1/api-tokens"),
     ("DELETE", "/api/v1/api-tokens/{id}"),
 ];
 
 /// The source files that register routes.
-const SOURCES: [(&str, &str); 9] = [
+const SOURCES: [(&str, &str); 10] = [
     ("lib.rs", include_str!("../src/lib.rs")),
     ("search.rs", include_str!("../src/search.rs")),
     ("testservice.rs", include_str!("../src/testservice.rs")),
@@ -103,6 +116,10 @@ const SOURCES: [(&str, &str); 9] = [
     ("eservice/mod.rs", include_str!("../src/eservice/mod.rs")),
     ("eservice/auth.rs", include_str!("../src/eservice/auth.rs")),
     ("eservice/api.rs", include_str!("../src/eservice/api.rs")),
+    (
+        "eservice/registration.rs",
+        include_str!("../src/eservice/registration.rs"),
+    ),
     (
         "eservice/session.rs",
         include_str!("../src/eservice/session.rs"),
@@ -1123,6 +1140,206 @@ async fn the_eservice_answers_match_the_document() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.json()["code"], "card.already_revoked");
+
+    // Registration points (issue 5, point 2; R-REG-POINT, R-ORDER): A's
+    // administrator applies and signs the agreement, the officer accepts, two
+    // registrars are applied for with their training certificate and
+    // approved; a private organisation gives the point a power of attorney
+    // and withdraws it. Refusals as problems.
+    let pts = "/api/v1/registration-points";
+    let pas = "/api/v1/registration-point-applications";
+    let apply = |signed: bool| {
+        Payload::Json(
+            json!({"name": "Järvilaakson rekisteröintipiste", "agreement_signed": signed}),
+        )
+    };
+    let r = rec.es(pas, "POST", pas, a, apply(false)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["code"], "regpoint.no_agreement");
+    let r = rec.es(pas, "POST", pas, a, apply(true)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["state"], "pending");
+    assert_eq!(
+        r.json()["agreement_version"],
+        carepki_ra::cards::REGPOINT_AGREEMENT_VERSION
+    );
+    let pa_id = r.json()["id"].as_i64().unwrap();
+    let r = rec.es(pas, "POST", pas, a, apply(true)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["code"], "regpoint.application_pending");
+    let r = rec.es(pas, "GET", pas, a, Payload::Empty).await;
+    assert_eq!(r.json()[0]["id"], pa_id);
+    let r = rec.es(pas, "GET", pas, o, Payload::Empty).await;
+    assert_eq!(r.json()[0]["id"], pa_id);
+    let decide_t = "/api/v1/registration-point-applications/{id}/decision";
+    let decide = format!("{pas}/{pa_id}/decision");
+    let accept = || Payload::Json(json!({"decision": "accept"}));
+    let r = rec.es(decide_t, "POST", &decide, a, accept()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["code"], "officer_only");
+    let r = rec
+        .es(
+            decide_t,
+            "POST",
+            &decide,
+            o,
+            Payload::Json(json!({"decision": "reject"})),
+        )
+        .await;
+    assert_eq!(r.json()["code"], "regpoint.reject_reason");
+    let r = rec.es(decide_t, "POST", &decide, o, accept()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["state"], "accepted");
+    let point = r.json()["point_id"].as_i64().unwrap();
+    let r = rec.es(decide_t, "POST", &decide, o, accept()).await;
+    assert_eq!(r.json()["code"], "regpoint.application_decided");
+    // (A has the point of its staff cards above, too.)
+    let find = |list: &Value, id: i64| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("point {id} not in {list}"))
+    };
+    let r = rec.es(pts, "GET", pts, a, Payload::Empty).await;
+    assert_eq!(find(&r.json()["points"], point)["may_order"], false);
+    for p in r.json()["points"].as_array().unwrap() {
+        assert_eq!(p["org_oid"], es::ORG_A, "{p}");
+    }
+    assert_eq!(r.json()["public_points"], json!([]));
+
+    let regs_t = "/api/v1/registration-points/{id}/registrars";
+    let regs = format!("{pts}/{point}/registrars");
+    let registrar = |user: i64, file: &[u8]| {
+        Payload::Raw(
+            es::MULTIPART,
+            es::multipart(
+                &[("user_id", &user.to_string())],
+                Some(("koulutus.pdf", file)),
+            ),
+        )
+    };
+    let r = rec
+        .es(regs_t, "POST", &regs, a, registrar(bob.user_id, b"GIF89a"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(r.json()["code"], "training.not_pdf");
+    let mut registrars = Vec::new();
+    for user in [bob.user_id, alice.user_id] {
+        let r = rec
+            .es(regs_t, "POST", &regs, a, registrar(user, es::PDF))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        assert_eq!(r.json()["state"], "pending");
+        registrars.push(r.json()["id"].as_i64().unwrap());
+    }
+    let r = rec
+        .es(regs_t, "POST", &regs, a, registrar(bob.user_id, es::PDF))
+        .await;
+    assert_eq!(r.json()["code"], "registrar.exists");
+    let r = rec
+        .es(regs_t, "POST", &regs, a, registrar(olli.user_id, es::PDF))
+        .await;
+    assert_eq!(r.json()["code"], "registrar.not_member");
+    let training_t = "/api/v1/registrars/{id}/training";
+    let r = rec
+        .es(
+            training_t,
+            "GET",
+            &format!("/api/v1/registrars/{}/training", registrars[0]),
+            o,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.content_type, "application/pdf");
+    assert_eq!(r.body, es::PDF);
+    let approval_t = "/api/v1/registrars/{id}/approval";
+    let approval = |id: i64| format!("/api/v1/registrars/{id}/approval");
+    let r = rec
+        .es(
+            approval_t,
+            "POST",
+            &approval(registrars[0]),
+            a,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.json()["code"], "officer_only");
+    for id in &registrars {
+        let r = rec
+            .es(approval_t, "POST", &approval(*id), o, Payload::Empty)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["state"], "approved");
+    }
+    let r = rec
+        .es(
+            approval_t,
+            "POST",
+            &approval(registrars[0]),
+            o,
+            Payload::Empty,
+        )
+        .await;
+    assert_eq!(r.json()["code"], "registrar.already_approved");
+    let r = rec.es(pts, "GET", pts, o, Payload::Empty).await;
+    assert_eq!(find(&r.json()["points"], point)["may_order"], true);
+
+    let pirkko = es::sign_up(&w.app, "040485-9052", "Pirkko Private").await;
+    let p = Auth::Session(&pirkko);
+    let r = rec
+        .es(
+            "/api/v1/accounts",
+            "POST",
+            "/api/v1/accounts",
+            p,
+            Payload::Json(json!({"org_oid": es::PRIVATE})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = rec.es(pts, "GET", pts, p, Payload::Empty).await;
+    assert_eq!(r.json()["points"], json!([]));
+    assert_eq!(
+        find(&r.json()["public_points"], point)["org_oid"],
+        es::ORG_A
+    );
+    let poas = "/api/v1/powers-of-attorney";
+    let r = rec
+        .es(
+            poas,
+            "POST",
+            poas,
+            a,
+            Payload::Json(json!({"point_id": point})),
+        )
+        .await;
+    assert_eq!(r.json()["code"], "poa.own_point");
+    let r = rec
+        .es(
+            poas,
+            "POST",
+            poas,
+            p,
+            Payload::Json(json!({"point_id": point})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["grantor_oid"], es::PRIVATE);
+    let poa = r.json()["id"].as_i64().unwrap();
+    let r = rec.es(poas, "GET", poas, p, Payload::Empty).await;
+    assert_eq!(r.json()[0]["id"], poa);
+    let withdraw_t = "/api/v1/powers-of-attorney/{id}/withdrawal";
+    let withdraw = format!("{poas}/{poa}/withdrawal");
+    let reason = || Payload::Json(json!({"reason": "Sopimus päättyi"}));
+    let r = rec.es(withdraw_t, "POST", &withdraw, a, reason()).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = rec.es(withdraw_t, "POST", &withdraw, p, reason()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["revoke_reason"], "Sopimus päättyi");
+    let r = rec.es(withdraw_t, "POST", &withdraw, p, reason()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
 
     // API tokens: made, listed, used, revoked.
     let tokens = "/api/v1/api-tokens";

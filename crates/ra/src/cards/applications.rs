@@ -12,8 +12,9 @@
 
 use carepki_policy::application::Role;
 use carepki_store::{PoaRow, RegPointApplicationRow, RegistrarRow, StoreError};
+use serde::Serialize;
 
-use super::{CardService, Officer, check_training_pdf};
+use super::{CardService, Officer, RegPointView, check_training_pdf};
 use crate::eservice::{ErrorKind, EsError, EsResult, Principal};
 
 /// The version of the registration point agreement the e-service shows and an
@@ -203,4 +204,143 @@ impl CardService {
             .ok_or_else(|| EsError::not_found(&format!("power of attorney {poa_id}")))?;
         self.revoke_poa_as(&p.actor, poa.id, reason, now).await
     }
+
+    /// The registration points `p` may see (R-REG-POINT, R-ORDER): a CA
+    /// officer every point; an administrator his organisation's points with
+    /// their registrars and powers of attorney, and, for a private
+    /// organisation, the public organisations' points it may give a power of
+    /// attorney to (id, name and organisation only). Anyone else is refused.
+    pub async fn visible_points(&self, p: &Principal) -> EsResult<VisiblePoints> {
+        if p.officer {
+            return Ok(VisiblePoints {
+                points: self.points().await?,
+                public_points: Vec::new(),
+            });
+        }
+        let org = p.require_org(&[Role::OrgAdmin])?.oid.clone();
+        let mut points = Vec::new();
+        let mut public_points = Vec::new();
+        let private = self
+            .store
+            .organisation(&org)
+            .await?
+            .is_some_and(|o| o.sector != "public");
+        for pt in self.store.regpoints().await? {
+            if pt.org_oid == org {
+                points.push(self.point(pt.id).await?);
+            } else if private
+                && self
+                    .store
+                    .organisation(&pt.org_oid)
+                    .await?
+                    .is_some_and(|o| o.sector == "public")
+            {
+                public_points.push(PublicPoint {
+                    id: pt.id,
+                    name: pt.name,
+                    org_oid: pt.org_oid,
+                });
+            }
+        }
+        Ok(VisiblePoints {
+            points,
+            public_points,
+        })
+    }
+
+    /// The powers of attorney the organisation `p` administers has given
+    /// (also the withdrawn ones), by id (R-ORDER).
+    pub async fn powers_of_attorney_given(&self, p: &Principal) -> EsResult<Vec<PoaRow>> {
+        let grantor = p.require_org(&[Role::OrgAdmin])?.oid.clone();
+        let mut out = Vec::new();
+        for pt in self.store.regpoints().await? {
+            out.extend(
+                self.store
+                    .poas_of_point(pt.id)
+                    .await?
+                    .into_iter()
+                    .filter(|x| x.grantor_oid == grantor),
+            );
+        }
+        out.sort_by_key(|x| x.id);
+        Ok(out)
+    }
+
+    /// A registrar with his training certificate as stored (the PDF's
+    /// bytes), for a CA officer to check before approving him, or for the
+    /// administrator of the point's organisation (R-REG-POINT). Another
+    /// organisation's registrar answers not found.
+    pub async fn registrar_training(
+        &self,
+        p: &Principal,
+        registrar_id: i64,
+    ) -> EsResult<(RegistrarRow, Vec<u8>)> {
+        let own_org = if p.officer {
+            None
+        } else {
+            Some(p.require_org(&[Role::OrgAdmin])?.oid.clone())
+        };
+        let not_found = || EsError::not_found(&format!("registrar {registrar_id}"));
+        let registrar = self
+            .store
+            .registrar(registrar_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let point = self
+            .store
+            .regpoint(registrar.point_id)
+            .await?
+            .ok_or_else(not_found)?;
+        if own_org.is_some_and(|o| o != point.org_oid) {
+            return Err(not_found());
+        }
+        let pdf = self
+            .store
+            .registrar_training(registrar_id)
+            .await?
+            .ok_or_else(not_found)?;
+        Ok((registrar, pdf))
+    }
+
+    /// A CA officer `p` of the e-service approves a pending registrar, having
+    /// checked his training certificate (R-REG-POINT).
+    pub async fn approve_registrar_as(
+        &self,
+        p: &Principal,
+        registrar_id: i64,
+        now: i64,
+    ) -> EsResult<RegistrarRow> {
+        let officer = Officer::from_principal(p)?;
+        match self.approve_registrar(&officer, registrar_id, now).await {
+            Err(e) if e.code == "conflict" => Err(EsError::new(
+                ErrorKind::Conflict,
+                "registrar.already_approved",
+                format!("registrar {registrar_id} is approved already: nothing to do"),
+            )),
+            other => other,
+        }
+    }
+}
+
+/// The registration points one may see ([`CardService::visible_points`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VisiblePoints {
+    /// The points with their registrars and powers of attorney: every point
+    /// for a CA officer, the organisation's own for an administrator.
+    pub points: Vec<RegPointView>,
+    /// For a private organisation's administrator: the public organisations'
+    /// points it may give a power of attorney to (R-ORDER); empty otherwise.
+    pub public_points: Vec<PublicPoint>,
+}
+
+/// A public organisation's registration point as a private organisation sees
+/// it when choosing whom to give a power of attorney.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicPoint {
+    /// The point's id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its organisation's OID.
+    pub org_oid: String,
 }

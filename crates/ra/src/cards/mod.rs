@@ -26,7 +26,10 @@
 //! The officer works through the command line (`carepki regpoint`,
 //! `carepki registrar`, `carepki poa`); an organisation's administrator applies
 //! for points and registrars and gives powers of attorney through the methods of
-//! [`applications`], which the e-service's HTTP layer is to call (not wired yet).
+//! [`applications`], which the e-service calls: the JSON API and the pages
+//! `/registration` and `/registration/review` of
+//! `carepki_web::eservice::registration` (`docs/ESERVICE.md`,
+//! `docs/ESERVICE-PAGES.md`).
 
 pub mod applications;
 pub mod docsign;
@@ -42,7 +45,7 @@ pub mod revocation;
 
 use std::sync::Arc;
 
-pub use applications::REGPOINT_AGREEMENT_VERSION;
+pub use applications::{PublicPoint, REGPOINT_AGREEMENT_VERSION, VisiblePoints};
 use carepki_ca::Authority;
 pub use carepki_store::{CardOrderRow, MIN_APPROVED_REGISTRARS};
 use carepki_store::{PoaRow, RegPointRow, RegistrarRow, Store};
@@ -274,8 +277,11 @@ impl CardService {
                 format!("organisation {grantor_oid} is not in the organisation register"),
             )
         })?;
-        let point = self.point(point_id).await?.point;
-        if point.org_oid == grantor_oid {
+        // His own point first; then the grantor: a public organisation is
+        // refused alike for another organisation's point and for none, so
+        // the refusal tells nothing of other organisations' points.
+        let point = self.store.regpoint(point_id).await?;
+        if point.as_ref().is_some_and(|pt| pt.org_oid == grantor_oid) {
             return Err(EsError::invalid(
                 "poa.own_point",
                 "an organisation needs no power of attorney for its own registration point",
@@ -290,6 +296,8 @@ impl CardService {
                 ),
             ));
         }
+        let point =
+            point.ok_or_else(|| EsError::not_found(&format!("registration point {point_id}")))?;
         let holder = self.store.organisation(&point.org_oid).await?;
         if holder.is_some_and(|o| o.sector != "public") {
             return Err(EsError::invalid(

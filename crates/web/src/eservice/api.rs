@@ -18,7 +18,7 @@ use super::{Caller, EsWeb, problem_response, too_many, unauthorized};
 
 /// Uploads may be this large; the e-service refuses more than its own limits
 /// with a clear message, and larger bodies are cut off with 413.
-const UPLOAD_LIMIT: usize = MAX_CONFORMITY_BYTES + 1024 * 1024;
+pub(super) const UPLOAD_LIMIT: usize = MAX_CONFORMITY_BYTES + 1024 * 1024;
 
 pub(super) fn routes() -> Router<EsWeb> {
     Router::new()
@@ -79,13 +79,13 @@ pub(super) fn routes() -> Router<EsWeb> {
         .route("/api/v1/api-tokens/{id}", delete(revoke_api_token))
 }
 
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     carepki_ca::authority::now_unix()
 }
 
 /// Authenticates; for a change (`mutate`), also checks the CSRF header of a
 /// session caller.
-async fn caller(
+pub(super) async fn caller(
     web: &EsWeb,
     headers: &HeaderMap,
     uri: &Uri,
@@ -113,7 +113,11 @@ async fn caller(
 }
 
 /// A JSON answer, or the problem.
-fn answer<T: serde::Serialize>(uri: &Uri, status: StatusCode, r: EsResult<T>) -> Response {
+pub(super) fn answer<T: serde::Serialize>(
+    uri: &Uri,
+    status: StatusCode,
+    r: EsResult<T>,
+) -> Response {
     match r {
         Ok(v) => (status, axum::Json(v)).into_response(),
         Err(e) => problem_response(&e, uri.path()),
@@ -121,7 +125,7 @@ fn answer<T: serde::Serialize>(uri: &Uri, status: StatusCode, r: EsResult<T>) ->
 }
 
 /// A JSON body, or a problem that says what is wrong with it.
-fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> EsResult<T> {
+pub(super) fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> EsResult<T> {
     serde_json::from_slice(bytes).map_err(|e| {
         EsError::invalid(
             "invalid_body",

@@ -8,6 +8,7 @@
 mod api;
 mod auth;
 pub mod pages;
+pub mod registration;
 pub mod session;
 
 use std::net::SocketAddr;
@@ -77,10 +78,12 @@ impl EsWeb {
 pub fn router(web: EsWeb) -> Router {
     let pages = auth::routes()
         .merge(pages::routes())
+        .merge(registration::page_routes())
         .layer(axum::middleware::map_response(pages::page_headers));
     Router::new()
         .merge(pages)
         .merge(api::routes())
+        .merge(registration::api_routes())
         .with_state(web)
 }
 

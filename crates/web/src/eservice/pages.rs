@@ -236,8 +236,12 @@ impl<'a> Page<'a> {
     }
 
     /// The notice of a done action (`?done=`), if it is one of [`DONE`].
-    fn notice(self, done: Option<&str>) -> Self {
-        match done.and_then(|d| DONE.iter().find(|x| **x == d)) {
+    pub(super) fn notice(self, done: Option<&str>) -> Self {
+        match done.and_then(|d| {
+            DONE.iter()
+                .chain(super::registration::DONE)
+                .find(|x| **x == d)
+        }) {
             Some(done) => {
                 let text = i18n::t(self.lang(), &format!("es-done-{done}"));
                 self.with("es_notice", json!({"done": done, "text": text}))
@@ -299,7 +303,7 @@ fn session_json(web: &EsWeb, c: &Caller, lang: Lang) -> Value {
 }
 
 /// The CSRF token of the caller's session.
-fn csrf_of(web: &EsWeb, c: &Caller) -> String {
+pub(super) fn csrf_of(web: &EsWeb, c: &Caller) -> String {
     c.session_token
         .as_deref()
         .map(|t| web.keys.csrf_token(t))
@@ -374,7 +378,7 @@ pub(super) fn error_page(
 }
 
 /// 303 to `to`.
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -387,7 +391,7 @@ fn to_login(return_to: &str) -> Response {
 }
 
 /// The refusal of a form without its session's CSRF token.
-fn csrf_refused() -> EsError {
+pub(super) fn csrf_refused() -> EsError {
     EsError::forbidden(
         "csrf",
         "the form is stale or did not come from this service: reload the page and \
@@ -397,7 +401,7 @@ fn csrf_refused() -> EsError {
 
 /// The signed-in caller, or the answer: to the sign-in (coming back to
 /// `return_to`), or an error page.
-async fn signed_in(
+pub(super) async fn signed_in(
     web: &EsWeb,
     lang: &PageLang,
     headers: &HeaderMap,
@@ -412,7 +416,7 @@ async fn signed_in(
 
 /// The signed-in caller of a form whose CSRF token is `csrf`, or the answer:
 /// to the sign-in (coming back to the form's page `back`), or 403.
-async fn form_caller(
+pub(super) async fn form_caller(
     web: &EsWeb,
     lang: &PageLang,
     headers: &HeaderMap,
@@ -428,21 +432,21 @@ async fn form_caller(
 }
 
 /// A form's fields (`application/x-www-form-urlencoded`).
-struct Form(Vec<(String, String)>);
+pub(super) struct Form(Vec<(String, String)>);
 
 impl Form {
-    fn parse(bytes: &Bytes) -> Self {
+    pub(super) fn parse(bytes: &Bytes) -> Self {
         Self(serde_urlencoded_pairs(bytes))
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
-    fn text(&self, name: &str) -> &str {
+    pub(super) fn text(&self, name: &str) -> &str {
         self.get(name).unwrap_or("")
     }
 
@@ -456,12 +460,12 @@ impl Form {
 
 /// What a GET page may be asked in its query.
 #[derive(Debug, Default, Deserialize)]
-struct PageQuery {
-    done: Option<String>,
+pub(super) struct PageQuery {
+    pub(super) done: Option<String>,
     serial: Option<String>,
 }
 
-fn page_query(q: Result<Query<PageQuery>, QueryRejection>) -> PageQuery {
+pub(super) fn page_query(q: Result<Query<PageQuery>, QueryRejection>) -> PageQuery {
     q.map(|Query(q)| q).unwrap_or_default()
 }
 
@@ -485,7 +489,7 @@ fn actor(p: &Principal, officer_action: bool) -> Actor {
 }
 
 /// The organisation names of the register by OID, in `lang`.
-async fn org_names(web: &EsWeb, lang: Lang) -> EsResult<HashMap<String, String>> {
+pub(super) async fn org_names(web: &EsWeb, lang: Lang) -> EsResult<HashMap<String, String>> {
     let rows = web
         .es
         .store()
@@ -1066,7 +1070,10 @@ async fn application(
 
 /// The names of the people behind actor ids (`user:<id>`), for the timeline
 /// and the technical contacts.
-async fn user_names(web: &EsWeb, actors: impl Iterator<Item = &str>) -> HashMap<String, String> {
+pub(super) async fn user_names(
+    web: &EsWeb,
+    actors: impl Iterator<Item = &str>,
+) -> HashMap<String, String> {
     let mut names = HashMap::new();
     for actor in actors {
         if names.contains_key(actor) {

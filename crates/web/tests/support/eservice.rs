@@ -511,3 +511,34 @@ pub async fn staff_card_on(
         .await
         .unwrap()
 }
+
+/// The content type of [`multipart`] bodies.
+pub const MULTIPART: &str = "multipart/form-data; boundary=carepki-test-boundary-7f3a";
+
+/// A `multipart/form-data` body of text fields and, when `file` is given, a
+/// file field `file` with its name and bytes.
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+    let boundary = "carepki-test-boundary-7f3a";
+    let mut out = Vec::new();
+    for (name, value) in fields {
+        out.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((filename, bytes)) = file {
+        out.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+                 filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    out
+}
