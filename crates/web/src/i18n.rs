@@ -53,6 +53,11 @@ pub const FILES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::Fi,
+        "orders.ftl",
+        include_str!("../locales/fi/orders.ftl"),
+    ),
+    (
+        Lang::Fi,
         "search.ftl",
         include_str!("../locales/fi/search.ftl"),
     ),
@@ -73,6 +78,11 @@ pub const FILES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::Sv,
+        "orders.ftl",
+        include_str!("../locales/sv/orders.ftl"),
+    ),
+    (
+        Lang::Sv,
         "search.ftl",
         include_str!("../locales/sv/search.ftl"),
     ),
@@ -90,6 +100,11 @@ pub const FILES: &[(Lang, &str, &str)] = &[
         Lang::En,
         "eservice.ftl",
         include_str!("../locales/en/eservice.ftl"),
+    ),
+    (
+        Lang::En,
+        "orders.ftl",
+        include_str!("../locales/en/orders.ftl"),
     ),
     (
         Lang::En,

@@ -85,7 +85,7 @@ fn now() -> i64 {
 
 /// Authenticates; for a change (`mutate`), also checks the CSRF header of a
 /// session caller.
-async fn caller(
+pub(super) async fn caller(
     web: &EsWeb,
     headers: &HeaderMap,
     uri: &Uri,
@@ -113,7 +113,7 @@ async fn caller(
 }
 
 /// A JSON answer, or the problem.
-fn answer<T: serde::Serialize>(uri: &Uri, status: StatusCode, r: EsResult<T>) -> Response {
+pub(super) fn answer<T: serde::Serialize>(uri: &Uri, status: StatusCode, r: EsResult<T>) -> Response {
     match r {
         Ok(v) => (status, axum::Json(v)).into_response(),
         Err(e) => problem_response(&e, uri.path()),
@@ -121,7 +121,7 @@ fn answer<T: serde::Serialize>(uri: &Uri, status: StatusCode, r: EsResult<T>) ->
 }
 
 /// A JSON body, or a problem that says what is wrong with it.
-fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> EsResult<T> {
+pub(super) fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> EsResult<T> {
     serde_json::from_slice(bytes).map_err(|e| {
         EsError::invalid(
             "invalid_body",

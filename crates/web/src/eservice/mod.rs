@@ -7,6 +7,7 @@
 
 mod api;
 mod auth;
+mod orders;
 pub mod pages;
 pub mod session;
 
@@ -77,10 +78,12 @@ impl EsWeb {
 pub fn router(web: EsWeb) -> Router {
     let pages = auth::routes()
         .merge(pages::routes())
+        .merge(orders::page_routes())
         .layer(axum::middleware::map_response(pages::page_headers));
     Router::new()
         .merge(pages)
         .merge(api::routes())
+        .merge(orders::api_routes())
         .with_state(web)
 }
 

@@ -299,7 +299,7 @@ fn session_json(web: &EsWeb, c: &Caller, lang: Lang) -> Value {
 }
 
 /// The CSRF token of the caller's session.
-fn csrf_of(web: &EsWeb, c: &Caller) -> String {
+pub(super) fn csrf_of(web: &EsWeb, c: &Caller) -> String {
     c.session_token
         .as_deref()
         .map(|t| web.keys.csrf_token(t))
@@ -374,7 +374,7 @@ pub(super) fn error_page(
 }
 
 /// 303 to `to`.
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -397,7 +397,7 @@ fn csrf_refused() -> EsError {
 
 /// The signed-in caller, or the answer: to the sign-in (coming back to
 /// `return_to`), or an error page.
-async fn signed_in(
+pub(super) async fn signed_in(
     web: &EsWeb,
     lang: &PageLang,
     headers: &HeaderMap,
@@ -412,7 +412,7 @@ async fn signed_in(
 
 /// The signed-in caller of a form whose CSRF token is `csrf`, or the answer:
 /// to the sign-in (coming back to the form's page `back`), or 403.
-async fn form_caller(
+pub(super) async fn form_caller(
     web: &EsWeb,
     lang: &PageLang,
     headers: &HeaderMap,
@@ -428,21 +428,21 @@ async fn form_caller(
 }
 
 /// A form's fields (`application/x-www-form-urlencoded`).
-struct Form(Vec<(String, String)>);
+pub(super) struct Form(Vec<(String, String)>);
 
 impl Form {
-    fn parse(bytes: &Bytes) -> Self {
+    pub(super) fn parse(bytes: &Bytes) -> Self {
         Self(serde_urlencoded_pairs(bytes))
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
-    fn text(&self, name: &str) -> &str {
+    pub(super) fn text(&self, name: &str) -> &str {
         self.get(name).unwrap_or("")
     }
 
@@ -485,7 +485,7 @@ fn actor(p: &Principal, officer_action: bool) -> Actor {
 }
 
 /// The organisation names of the register by OID, in `lang`.
-async fn org_names(web: &EsWeb, lang: Lang) -> EsResult<HashMap<String, String>> {
+pub(super) async fn org_names(web: &EsWeb, lang: Lang) -> EsResult<HashMap<String, String>> {
     let rows = web
         .es
         .store()
@@ -550,6 +550,12 @@ async fn home_page(
             })
             .collect();
         page = page.with("orgs", orgs).with("csrf", csrf_of(web, c));
+        // Card orders (issue 5, point 3): the link for a registrar of any point.
+        let registrar = match web.es.cards().registrar_points(user.id).await {
+            Ok(points) => !points.is_empty(),
+            Err(e) => return error_page(web, lang, Some(c), &e, "/"),
+        };
+        page = page.with("registrar", registrar);
     }
     page.notice(done).error(error).render(web, caller)
 }
