@@ -10,7 +10,8 @@
 //! — the walked set is checked to be the set the router source registers,
 //! so a new route cannot be left out — is called by every one of them on
 //! objects of A (applications in each state that matters, an attachment, a
-//! certificate, an invitation, an API token, a staff card), through the whole service as
+//! certificate, an invitation, an API token, a staff card, a registration
+//! point with two approved registrars), through the whole service as
 //! `carepki serve` serves it, and the answer is held to the table below.
 //!
 //! After every refusal the test proves that nothing changed: every
@@ -84,6 +85,12 @@ fn blind_to_a(who: Who) -> bool {
     matches!(who, Who::BAdmin | Who::TokB)
 }
 
+/// Card orders (issue 5, point 3): on a registration point of A whose
+/// approved registrars are A's administrator and A's user (`point`); nobody
+/// else is its registrar, so everybody else is refused
+/// `registrar.not_of_point` (as for a point that does not exist) and API
+/// tokens `registrar.user_only`.
+///
 /// The expected answers. Each line: the route (method and path as the router
 /// registers it, with a variant in brackets when the route is walked with
 /// two kinds of body), the object it is called on (see `Fixture`), and the
@@ -131,6 +138,9 @@ GET    /api/v1/my-certificates/{serial}/chain                cert        401  20
 POST   /api/v1/revocations                                   cert        401  200 200 403 403  404 404 403 403 200 404
 GET    /api/v1/cards                                         none        401  200 403 403 -    200 403 403 403 403 403
 POST   /api/v1/cards/{id}/revocation                         card        401  200 403 403 -    404 403 403 403 403 403
+GET    /api/v1/registration-points/{id}/card-orders          point       401  200 200 403 -    403 403 403 403 403 403
+POST   /api/v1/registration-points/{id}/card-orders          point       401  201 201 403 -    403 403 403 403 403 403
+GET    /api/v1/registrar/points                              none        401  200 200 200 -    200 200 200 200 403 403
 GET    /api/v1/api-tokens                                    none        401  200 403 403 -    200 403 403 403 403 403
 POST   /api/v1/api-tokens                                    none        401  201 403 403 -    201 403 403 403 403 403
 DELETE /api/v1/api-tokens/{id}                               token       401  200 403 403 -    404 403 403 403 403 403
@@ -192,6 +202,7 @@ struct Fixture {
     invitation: Option<String>,
     org: Option<String>,
     card: Option<i64>,
+    point: Option<i64>,
 }
 
 impl Fixture {
@@ -205,6 +216,7 @@ impl Fixture {
             invitation: Some("no-such-invitation-token".into()),
             org: Some("1.2.246.10.99999999.10.0".into()),
             card: Some(987_654_321),
+            point: Some(987_654_321),
         }
     }
 }
@@ -270,6 +282,15 @@ impl Cast {
                 self.cards += 1;
                 let card = es::staff_card(&self.w, ORG_A, "Kävelijä").await;
                 fx.card = Some(card.id);
+                return fx;
+            }
+            "point" => {
+                let registrars = [
+                    self.sessions[&Who::AAdmin].user_id,
+                    self.sessions[&Who::AUser].user_id,
+                ];
+                let point = es::registrar_point(&self.w, ORG_A, "Kulkupiste", &registrars).await;
+                fx.point = Some(point);
                 return fx;
             }
             "invitation" => {
@@ -382,6 +403,8 @@ fn build(line: &Line, fx: &Fixture) -> (String, String, Payload) {
         fx.token_id
     } else if line.path.starts_with("/api/v1/cards/") {
         fx.card
+    } else if line.path.starts_with("/api/v1/registration-points/") {
+        fx.point
     } else {
         fx.app
     };
@@ -426,6 +449,9 @@ fn build(line: &Line, fx: &Fixture) -> (String, String, Payload) {
         })),
         ("/api/v1/api-tokens", _) if line.method == "POST" => json(json!({"name": "walker"})),
         (p, _) if p.ends_with("/revocation") => json(json!({"confirm": true})),
+        (p, _) if p.ends_with("/card-orders") && line.method == "POST" => {
+            json(es::staff_order(ORG_A, "Kulkija"))
+        }
         _ => Payload::Empty,
     };
     (line.method.clone(), uri, body)
@@ -440,6 +466,7 @@ struct Snapshot {
     tokens: Vec<(i64, Option<i64>)>,
     certificates: Vec<(String, String)>,
     cards: Vec<(i64, String, i64)>,
+    point_orders: Vec<(i64, String, i64)>,
     users: usize,
 }
 
@@ -454,6 +481,7 @@ async fn snapshot(w: &World) -> Snapshot {
         tokens: Vec::new(),
         certificates: Vec::new(),
         cards: Vec::new(),
+        point_orders: Vec::new(),
         users: store.users().await.unwrap().len(),
     };
     for org in &orgs {
@@ -472,6 +500,12 @@ async fn snapshot(w: &World) -> Snapshot {
         }
         for c in store.card_orders_of_org(org).await.unwrap() {
             s.cards.push((c.id, c.state, c.version));
+        }
+    }
+    // Every point's orders (professional and test orders have no organisation).
+    for p in store.regpoints().await.unwrap() {
+        for o in store.card_orders_of_point(p.id).await.unwrap() {
+            s.point_orders.push((o.id, o.state, o.version));
         }
     }
     s.certificates = store
@@ -636,6 +670,19 @@ fn check_visible(cast: &Cast, who: Who, line: &Line, r: &Reply) {
                 _ => {}
             }
         }
+        // A's registrars see A's points; nobody else is a registrar.
+        "/api/v1/registrar/points" => {
+            let list = v.as_array().unwrap();
+            if matches!(who, Who::AAdmin | Who::AUser) {
+                assert!(!list.is_empty(), "{who:?}: {v}");
+                for p in list {
+                    assert_eq!(p["org_oid"], ORG_A, "{who:?}: {p}");
+                    assert_eq!(p["you_may_order"], true, "{who:?}: {p}");
+                }
+            } else {
+                assert!(list.is_empty(), "{who:?}: {v}");
+            }
+        }
         "/api/v1/account" | "/api/v1/api-tokens" | "/api/v1/my-certificates" | "/api/v1/cards" => {
             let own = match who {
                 Who::AAdmin | Who::AUser | Who::TokA => ORG_A,
@@ -664,6 +711,10 @@ async fn walk(cast: &mut Cast) -> usize {
     let registered: BTreeSet<(String, String)> = [
         ("eservice/api.rs", include_str!("../src/eservice/api.rs")),
         ("eservice/auth.rs", include_str!("../src/eservice/auth.rs")),
+        (
+            "eservice/orders.rs",
+            include_str!("../src/eservice/orders.rs"),
+        ),
     ]
     .iter()
     .flat_map(|(file, src)| support::routes_in_source(file, src))

@@ -157,8 +157,7 @@ impl CardService {
                 continue;
             };
             let approved = regs.iter().filter(|r| r.state == "approved").count();
-            let may_order =
-                i64::try_from(approved).unwrap_or(i64::MAX) >= MIN_APPROVED_REGISTRARS;
+            let may_order = i64::try_from(approved).unwrap_or(i64::MAX) >= MIN_APPROVED_REGISTRARS;
             let mut organisations = vec![point.org_oid.clone()];
             for poa in self.store.poas_of_point(point.id).await? {
                 if poa.revoked_at.is_none() && !organisations.contains(&poa.grantor_oid) {

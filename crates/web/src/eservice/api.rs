@@ -113,7 +113,11 @@ pub(super) async fn caller(
 }
 
 /// A JSON answer, or the problem.
-pub(super) fn answer<T: serde::Serialize>(uri: &Uri, status: StatusCode, r: EsResult<T>) -> Response {
+pub(super) fn answer<T: serde::Serialize>(
+    uri: &Uri,
+    status: StatusCode,
+    r: EsResult<T>,
+) -> Response {
     match r {
         Ok(v) => (status, axum::Json(v)).into_response(),
         Err(e) => problem_response(&e, uri.path()),

@@ -155,7 +155,10 @@ async fn orders_page(
     q: Result<Query<OrdersQuery>, QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let point = q.point.as_deref().and_then(|p| p.trim().parse::<i64>().ok());
+    let point = q
+        .point
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok());
     let back = match point {
         Some(p) => format!("/orders?point={p}"),
         None => "/orders".to_owned(),
@@ -349,7 +352,9 @@ async fn orders_view<'a>(
                     .iter()
                     .map(|oid| json!({"oid": oid, "name": name_of(oid)}))
                     .collect();
-                page = page.with("point", point_json(p)).with("organisations", orgs);
+                page = page
+                    .with("point", point_json(p))
+                    .with("organisations", orgs);
                 match cards.point_orders(user, id).await {
                     Ok(orders) => {
                         let orders: Vec<Value> = orders
