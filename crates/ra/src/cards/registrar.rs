@@ -192,7 +192,7 @@ impl CardService {
             .iter()
             .map(PointOrderView::from)
             .collect();
-        out.sort_by(|a, b| b.order_id.cmp(&a.order_id));
+        out.sort_by_key(|o| std::cmp::Reverse(o.order_id));
         Ok(out)
     }
 }
