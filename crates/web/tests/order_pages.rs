@@ -274,6 +274,12 @@ async fn a_registrar_orders_cards_on_the_page() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let orders = orders_of(w, c.point).await;
     assert_eq!(orders.iter().filter(|o| o.kind == "test").count(), 3);
+    // Left empty, the count is the domain's one card.
+    let f = set(f, "count", "");
+    let r = post_form(w, &c.rasmus, "/orders", &f).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let orders = orders_of(w, c.point).await;
+    assert_eq!(orders.iter().filter(|o| o.kind == "test").count(), 4);
 
     // The list after the redirect: the notice and every order.
     let r = page(w, &c.aino, &format!("{done}&lang=sv")).await;
@@ -362,15 +368,18 @@ async fn refused_orders_store_nothing() {
     assert!(html.contains("value=\"XP1234567\""));
     assert!(!html.contains("?document_number") && !html.contains("&amp;document_number"));
 
-    // 21 test cards.
-    let f = set(fields(&c.aino, &point, "test"), "count", "21");
-    refused(
-        &c.aino,
-        &f,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "order.test_count",
-    )
-    .await;
+    // 21 test cards, or a count that is not a number.
+    for count in ["21", "kolme"] {
+        let f = set(fields(&c.aino, &point, "test"), "count", count);
+        let html = refused(
+            &c.aino,
+            &f,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order.test_count",
+        )
+        .await;
+        assert!(html.contains(&format!("value=\"{count}\"")), "{count}");
+    }
 
     // A staff card for an organisation whose power of attorney the point does not hold.
     let mut f = fields(&c.aino, &point, "staff");

@@ -220,8 +220,8 @@ impl Typed {
 
     /// The domain's order input: a field left empty is not given; the
     /// identity check is given when any of its fields is (not for a test
-    /// order); the count only for a test order (a count that is not a number
-    /// is 0, which the domain refuses with `order.test_count`).
+    /// order); the count only for a test order (left empty, the domain's one
+    /// card; not a number, 0, which the domain refuses with `order.test_count`).
     fn input(&self) -> OrderInput {
         let opt = |v: &str| {
             let v = v.trim();
@@ -251,10 +251,9 @@ impl Typed {
             title: opt(&self.title),
             org_oid: opt(&self.org_oid),
             email: opt(&self.email),
-            count: if test {
-                Some(self.count.trim().parse::<u32>().unwrap_or(0))
-            } else {
-                None
+            count: match (test, self.count.trim()) {
+                (false, _) | (true, "") => None,
+                (true, n) => Some(n.parse::<u32>().unwrap_or(0)),
             },
         }
     }
