@@ -58,6 +58,11 @@ pub const FILES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::Fi,
+        "orders.ftl",
+        include_str!("../locales/fi/orders.ftl"),
+    ),
+    (
+        Lang::Fi,
         "search.ftl",
         include_str!("../locales/fi/search.ftl"),
     ),
@@ -83,6 +88,11 @@ pub const FILES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::Sv,
+        "orders.ftl",
+        include_str!("../locales/sv/orders.ftl"),
+    ),
+    (
+        Lang::Sv,
         "search.ftl",
         include_str!("../locales/sv/search.ftl"),
     ),
@@ -105,6 +115,11 @@ pub const FILES: &[(Lang, &str, &str)] = &[
         Lang::En,
         "registration.ftl",
         include_str!("../locales/en/registration.ftl"),
+    ),
+    (
+        Lang::En,
+        "orders.ftl",
+        include_str!("../locales/en/orders.ftl"),
     ),
     (
         Lang::En,

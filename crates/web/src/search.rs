@@ -415,6 +415,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/es_revoke.html"),
     ),
     ("es_cards.html", include_str!("../templates/es_cards.html")),
+    (
+        "es_orders.html",
+        include_str!("../templates/es_orders.html"),
+    ),
 ];
 
 /// A language switch link: this page in another language.

@@ -12,7 +12,8 @@
 //! objects of A (applications in each state that matters, an attachment, a
 //! certificate, an invitation, an API token, a staff card, a registration
 //! point application, a registration point, a registrar, a power of attorney
-//! given to A's point by the private organisation), through the whole service as
+//! given to A's point by the private organisation, a point of A with two
+//! approved registrars and its card orders), through the whole service as
 //! `carepki serve` serves it, and the answer is held to the table below.
 //!
 //! After every refusal the test proves that nothing changed: every
@@ -90,6 +91,12 @@ fn blind_to_a(who: Who) -> bool {
     matches!(who, Who::BAdmin | Who::TokB | Who::PAdmin)
 }
 
+/// Card orders (issue 5, point 3): on a registration point of A whose
+/// approved registrars are A's administrator and A's user (`point`); nobody
+/// else is its registrar, so everybody else is refused
+/// `registrar.not_of_point` (as for a point that does not exist) and API
+/// tokens `registrar.user_only`.
+///
 /// The expected answers. Each line: the route (method and path as the router
 /// registers it, with a variant in brackets when the route is walked with
 /// two kinds of body), the object it is called on (see `Fixture`), and the
@@ -139,6 +146,9 @@ GET    /api/v1/my-certificates/{serial}/chain                cert        401  20
 POST   /api/v1/revocations                                   cert        401  200 200 403 403  404 404 403 403 200 404 404
 GET    /api/v1/cards                                         none        401  200 403 403 -    200 403 403 403 403 403 200
 POST   /api/v1/cards/{id}/revocation                         card        401  200 403 403 -    404 403 403 403 403 403 404
+GET    /api/v1/registration-points/{id}/card-orders          reg-point   401  200 200 403 -    403 403 403 403 403 403 403
+POST   /api/v1/registration-points/{id}/card-orders          reg-point   401  201 201 403 -    403 403 403 403 403 403 403
+GET    /api/v1/registrar/points                              none        401  200 200 200 -    200 200 200 200 403 403 200
 GET    /api/v1/api-tokens                                    none        401  200 403 403 -    200 403 403 403 403 403 200
 POST   /api/v1/api-tokens                                    none        401  201 403 403 -    201 403 403 403 403 403 201
 DELETE /api/v1/api-tokens/{id}                               token       401  200 403 403 -    404 403 403 403 403 403 404
@@ -349,6 +359,15 @@ impl Cast {
                 }
                 return fx;
             }
+            "reg-point" => {
+                let registrars = [
+                    self.sessions[&Who::AAdmin].user_id,
+                    self.sessions[&Who::AUser].user_id,
+                ];
+                let point = es::registrar_point(&self.w, ORG_A, "Kulkupiste", &registrars).await;
+                fx.point = Some(point);
+                return fx;
+            }
             "invitation" => {
                 let inv = es
                     .invite(&self.a_admin, "new@example.fi", "org-user", None, "fi", now)
@@ -550,6 +569,9 @@ fn build(line: &Line, fx: &Fixture) -> (String, String, Payload) {
             json(json!({"point_id": fx.point}))
         }
         (p, _) if p.ends_with("/withdrawal") => json(json!({"reason": "Sopimus päättyi."})),
+        (p, _) if p.ends_with("/card-orders") && line.method == "POST" => {
+            json(es::staff_order(ORG_A, "Kulkija"))
+        }
         _ => Payload::Empty,
     };
     (line.method.clone(), uri, body)
@@ -564,6 +586,7 @@ struct Snapshot {
     tokens: Vec<(i64, Option<i64>)>,
     certificates: Vec<(String, String)>,
     cards: Vec<(i64, String, i64)>,
+    point_orders: Vec<(i64, String, i64)>,
     users: usize,
     /// Registration point applications (id, state).
     point_applications: Vec<(i64, String)>,
@@ -587,6 +610,7 @@ async fn snapshot(w: &World) -> Snapshot {
         tokens: Vec::new(),
         certificates: Vec::new(),
         cards: Vec::new(),
+        point_orders: Vec::new(),
         users: store.users().await.unwrap().len(),
         point_applications: store
             .regpoint_applications(None, None)
@@ -622,6 +646,12 @@ async fn snapshot(w: &World) -> Snapshot {
         }
         for c in store.card_orders_of_org(org).await.unwrap() {
             s.cards.push((c.id, c.state, c.version));
+        }
+    }
+    // Every point's orders (professional and test orders have no organisation).
+    for p in store.regpoints().await.unwrap() {
+        for o in store.card_orders_of_point(p.id).await.unwrap() {
+            s.point_orders.push((o.id, o.state, o.version));
         }
     }
     s.certificates = store
@@ -799,6 +829,19 @@ fn check_visible(cast: &Cast, who: Who, line: &Line, r: &Reply) {
                 _ => {}
             }
         }
+        // A's registrars see A's points; nobody else is a registrar.
+        "/api/v1/registrar/points" => {
+            let list = v.as_array().unwrap();
+            if matches!(who, Who::AAdmin | Who::AUser) {
+                assert!(!list.is_empty(), "{who:?}: {v}");
+                for p in list {
+                    assert_eq!(p["org_oid"], ORG_A, "{who:?}: {p}");
+                    assert_eq!(p["you_may_order"], true, "{who:?}: {p}");
+                }
+            } else {
+                assert!(list.is_empty(), "{who:?}: {v}");
+            }
+        }
         "/api/v1/account" | "/api/v1/api-tokens" | "/api/v1/my-certificates" | "/api/v1/cards" => {
             let own = own_org(who);
             let items: Vec<&Value> = match v.as_array() {
@@ -859,6 +902,10 @@ async fn walk(cast: &mut Cast) -> usize {
         (
             "eservice/registration.rs",
             include_str!("../src/eservice/registration.rs"),
+        ),
+        (
+            "eservice/orders.rs",
+            include_str!("../src/eservice/orders.rs"),
         ),
     ]
     .iter()

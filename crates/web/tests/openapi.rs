@@ -56,7 +56,7 @@ const PUBLIC: [(&str, &str); 6] = [
 ];
 
 /// The e-service's `/api/v1` routes (issue 4, point 9), as (method, path).
-const ESERVICE: [(&str, &str); 44] = [
+const ESERVICE: [(&str, &str); 47] = [
     ("POST", "/api/v1/register"),
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/session/organisation"),
@@ -101,13 +101,16 @@ const ESERVICE: [(&str, &str); 44] = [
     ("GET", "/api/v1/powers-of-attorney"),
     ("POST", "/api/v1/powers-of-attorney"),
     ("POST", "/api/v1/powers-of-attorney/{id}/withdrawal"),
+    ("GET", "/api/v1/registrar/points"),
+    ("GET", "/api/v1/registration-points/{id}/card-orders"),
+    ("POST", "/api/v1/registration-points/{id}/card-orders"),
     ("GET", "/api/v1/api-tokens"),
     ("POST", "/api/v1/api-tokens"),
     ("DELETE", "/api/v1/api-tokens/{id}"),
 ];
 
 /// The source files that register routes.
-const SOURCES: [(&str, &str); 10] = [
+const SOURCES: [(&str, &str); 11] = [
     ("lib.rs", include_str!("../src/lib.rs")),
     ("search.rs", include_str!("../src/search.rs")),
     ("testservice.rs", include_str!("../src/testservice.rs")),
@@ -119,6 +122,10 @@ const SOURCES: [(&str, &str); 10] = [
     (
         "eservice/registration.rs",
         include_str!("../src/eservice/registration.rs"),
+    ),
+    (
+        "eservice/orders.rs",
+        include_str!("../src/eservice/orders.rs"),
     ),
     (
         "eservice/session.rs",
@@ -1370,6 +1377,70 @@ async fn the_eservice_answers_match_the_document() {
         )
         .await;
     assert!(r.json()["user"].is_null());
+    // Card orders by a registrar (issue 5, point 3): Alice and Bob are the
+    // approved registrars of a point of A; his points, an order, the list;
+    // refusals as problems (an API token, an expired document, a point that
+    // is not his).
+    let point =
+        es::registrar_point(&w, es::ORG_A, "Ajanvaraus", &[alice.user_id, bob.user_id]).await;
+    let points = "/api/v1/registrar/points";
+    let r = rec.es(points, "GET", points, a, Payload::Empty).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // (Alice may also be a registrar of the point the registration part made.)
+    let listed = r.json();
+    let mine = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["point_id"] == point)
+        .unwrap_or_else(|| panic!("point {point} is not listed: {listed}"));
+    assert_eq!(mine["you_may_order"], true);
+    let r = rec
+        .es(points, "GET", points, Auth::Bearer(&bearer), Payload::Empty)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["code"], "registrar.user_only");
+    let orders_t = "/api/v1/registration-points/{id}/card-orders";
+    let orders_at = format!("/api/v1/registration-points/{point}/card-orders");
+    let r = rec
+        .es(
+            orders_t,
+            "POST",
+            &orders_at,
+            a,
+            Payload::Json(es::staff_order(es::ORG_A, "Tilaaja")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()[0]["kind"], "staff");
+    assert_eq!(r.json()[0]["ordered_by"], format!("user:{}", alice.user_id));
+    assert!(!r.text().contains("XP7654321"), "{}", r.text());
+    let r = rec
+        .es(
+            orders_t,
+            "POST",
+            &orders_at,
+            a,
+            Payload::Json(json!({"kind": "test", "count": 2})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json().as_array().unwrap().len(), 2);
+    let mut expired = es::staff_order(es::ORG_A, "Vanha");
+    expired["identity"]["expires"] = json!("2001-01-01");
+    let r = rec
+        .es(orders_t, "POST", &orders_at, a, Payload::Json(expired))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["code"], "order.identity_expired");
+    let r = rec.es(orders_t, "GET", &orders_at, a, Payload::Empty).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json().as_array().unwrap().len(), 3);
+    let elsewhere = "/api/v1/registration-points/987654321/card-orders";
+    let r = rec.es(orders_t, "GET", elsewhere, a, Payload::Empty).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["code"], "registrar.not_of_point");
+
     let r = rec
         .es(
             "/api/v1/api-tokens/{id}",

@@ -39,6 +39,7 @@ pub mod orders;
 pub mod organisation;
 pub mod production;
 pub mod registers;
+pub mod registrar;
 pub mod renewal;
 pub mod reorder;
 pub mod revocation;
@@ -54,6 +55,7 @@ pub use incident::{BulkAction, BulkControl, BulkReport, CardFilter, FoundCard};
 pub use orders::{DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput};
 pub use organisation::OrgCardView;
 pub use registers::{AffectedCard, FindingDecision, FindingOutcome, FindingView, professional_row};
+pub use registrar::{PointOrderView, RegistrarPointView, registrar_user};
 pub use renewal::{
     RENEWAL_WINDOW_MONTHS, RenewalEligibility, RenewalGround, holder_actor, renewal_opens_at,
 };

@@ -7,6 +7,7 @@
 
 mod api;
 mod auth;
+mod orders;
 pub mod pages;
 pub mod registration;
 pub mod session;
@@ -79,11 +80,13 @@ pub fn router(web: EsWeb) -> Router {
     let pages = auth::routes()
         .merge(pages::routes())
         .merge(registration::page_routes())
+        .merge(orders::page_routes())
         .layer(axum::middleware::map_response(pages::page_headers));
     Router::new()
         .merge(pages)
         .merge(api::routes())
         .merge(registration::api_routes())
+        .merge(orders::api_routes())
         .with_state(web)
 }
 

@@ -554,6 +554,12 @@ async fn home_page(
             })
             .collect();
         page = page.with("orgs", orgs).with("csrf", csrf_of(web, c));
+        // Card orders (issue 5, point 3): the link for a registrar of any point.
+        let registrar = match web.es.cards().registrar_points(user.id).await {
+            Ok(points) => !points.is_empty(),
+            Err(e) => return error_page(web, lang, Some(c), &e, "/"),
+        };
+        page = page.with("registrar", registrar);
     }
     page.notice(done).error(error).render(web, caller)
 }

@@ -542,3 +542,44 @@ pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8
     out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     out
 }
+
+/// A registration point of `org` (issue 5, point 3; R-REG-POINT) whose
+/// approved registrars are the e-service users `registrars` (an officer
+/// creates it and approves each). Answers the point's id.
+pub async fn registrar_point(w: &World, org: &str, name: &str, registrars: &[i64]) -> i64 {
+    use carepki_ra::cards::Officer;
+    let now = now_unix();
+    let cards = w.es.cards();
+    let officer = Officer::cli("cli:officer");
+    let point = cards
+        .create_point(&officer, org, name, true, now)
+        .await
+        .unwrap();
+    for user in registrars {
+        let r = cards
+            .add_registrar(&officer, point.id, *user, "koulutus.pdf", PDF, now)
+            .await
+            .unwrap();
+        cards.approve_registrar(&officer, r.id, now).await.unwrap();
+    }
+    point.id
+}
+
+/// A staff card order for `org` as the order API and the page take it
+/// (a valid passport, names, title, email).
+pub fn staff_order(org: &str, surname: &str) -> Value {
+    json!({
+        "kind": "staff",
+        "identity": {
+            "document_type": "passport",
+            "document_number": "XP7654321",
+            "issuing_country": "FI",
+            "expires": "2031-12-31",
+        },
+        "given_name": "Kalle",
+        "surname": surname,
+        "title": "Osastosihteeri",
+        "org_oid": org,
+        "email": "kalle@example.fi",
+    })
+}

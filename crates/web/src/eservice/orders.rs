@@ -1,0 +1,385 @@
+//! Card orders by a registrar (issue 5, point 3; R-CARD-TYPES, R-ORDER,
+//! R-REG-POINT, R-SV), in the JSON API and on the page `/orders`.
+//!
+//! A registrar is an e-service user whom a CA officer approved at a
+//! registration point; he acts as himself, so an API token (no person behind
+//! it) is refused with 403 `registrar.user_only`. Every rule is the domain's
+//! (`carepki_ra::cards`): whether he may order at a point
+//! (`registrar.not_of_point`, `registrar.not_approved`,
+//! `regpoint.too_few_registrars`), the identity check, and each kind's rules
+//! (`order.*`). Each order is audited by the domain with him as the actor
+//! (`user:<id>`).
+//!
+//! - `GET /api/v1/registrar/points`: his points, his registrar state there,
+//!   whether he may order there, the organisations a staff or actor card may
+//!   be tied to.
+//! - `GET /api/v1/registration-points/{id}/card-orders`: the point's orders,
+//!   for its approved registrars; of the identity check only the document
+//!   type and issuing country.
+//! - `POST /api/v1/registration-points/{id}/card-orders`: an order (the
+//!   domain's `OrderInput` as JSON); 201 with the orders made.
+//! - `GET /orders` and `POST /orders`: the same for people (the DOM contract
+//!   is `docs/ESERVICE-PAGES.md`). A refused order shows the form again with
+//!   what was typed and `.error[data-code]`; the document number is never put
+//!   in a URL.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use carepki_ra::cards::{
+    DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput, PointOrderView, RegistrarPointView,
+    registrar_user,
+};
+use carepki_ra::eservice::{EsError, EsResult};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::api::{answer, body, caller};
+use super::pages::{Form, Page, csrf_of, form_caller, org_names, see_other, signed_in};
+use super::{Caller, EsWeb};
+use crate::i18n::{self, PageLang};
+
+/// The card kinds a registrar orders, in the form's order.
+pub(crate) const ORDER_KINDS: [&str; 5] = ["professional", "staff", "actor", "temporary", "test"];
+
+/// The notices of the orders page (`?done=`); each is `es-done-<what>`.
+pub(crate) const ORDER_DONE: &[&str] = &["card-ordered"];
+
+/// The API routes.
+pub(super) fn api_routes() -> Router<EsWeb> {
+    Router::new()
+        .route("/api/v1/registrar/points", get(api_points))
+        .route(
+            "/api/v1/registration-points/{id}/card-orders",
+            get(api_point_orders).post(api_order),
+        )
+}
+
+/// The page routes (they get the pages' headers in `router`).
+pub(super) fn page_routes() -> Router<EsWeb> {
+    Router::new().route("/orders", get(orders_page).post(order_form))
+}
+
+fn now() -> i64 {
+    carepki_ca::authority::now_unix()
+}
+
+// ---------------------------------------------------------------------------------
+// The API
+// ---------------------------------------------------------------------------------
+
+async fn api_points(State(web): State<EsWeb>, headers: HeaderMap, uri: Uri) -> Response {
+    let c = match caller(&web, &headers, &uri, false).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let r = async {
+        let user = registrar_user(&c.principal)?;
+        web.es.cards().registrar_points(user).await
+    }
+    .await;
+    answer(&uri, StatusCode::OK, r)
+}
+
+async fn api_point_orders(
+    State(web): State<EsWeb>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(point): Path<i64>,
+) -> Response {
+    let c = match caller(&web, &headers, &uri, false).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let r = async {
+        let user = registrar_user(&c.principal)?;
+        web.es.cards().point_orders(user, point).await
+    }
+    .await;
+    answer(&uri, StatusCode::OK, r)
+}
+
+async fn api_order(
+    State(web): State<EsWeb>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(point): Path<i64>,
+    bytes: Bytes,
+) -> Response {
+    let c = match caller(&web, &headers, &uri, true).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let r = async {
+        let user = registrar_user(&c.principal)?;
+        let input: OrderInput = body(&bytes)?;
+        place(&web, user, point, &input).await
+    }
+    .await;
+    answer(&uri, StatusCode::CREATED, r)
+}
+
+/// Registrar `user` orders at `point`: the orders made, as the point's list
+/// shows them.
+async fn place(
+    web: &EsWeb,
+    user: i64,
+    point: i64,
+    input: &OrderInput,
+) -> EsResult<Vec<PointOrderView>> {
+    let made = web.es.cards().order(user, point, input, now()).await?;
+    Ok(made.iter().map(PointOrderView::from).collect())
+}
+
+// ---------------------------------------------------------------------------------
+// The page
+// ---------------------------------------------------------------------------------
+
+/// What `GET /orders` may be asked.
+#[derive(Debug, Default, Deserialize)]
+struct OrdersQuery {
+    done: Option<String>,
+    point: Option<String>,
+}
+
+/// `GET /orders`: the registrar's points and, for the chosen point
+/// (`?point=`), its order form and its orders.
+async fn orders_page(
+    State(web): State<EsWeb>,
+    lang: PageLang,
+    headers: HeaderMap,
+    q: Result<Query<OrdersQuery>, QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let point = q
+        .point
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok());
+    let back = match point {
+        Some(p) => format!("/orders?point={p}"),
+        None => "/orders".to_owned(),
+    };
+    let c = match signed_in(&web, &lang, &headers, &back).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let done = q
+        .done
+        .as_deref()
+        .and_then(|d| ORDER_DONE.iter().find(|x| **x == d));
+    let page = orders_view(&web, &lang, &c, point, &Typed::default(), None).await;
+    let page = match done {
+        Some(done) => {
+            let text = i18n::t(lang.lang, &format!("es-done-{done}"));
+            page.with("es_notice", json!({"done": done, "text": text}))
+        }
+        None => page,
+    };
+    page.render(&web, Some(&c))
+}
+
+/// What was typed in the order form, to show it again after a refusal.
+#[derive(Debug, Default, serde::Serialize)]
+struct Typed {
+    kind: String,
+    document_type: String,
+    document_number: String,
+    issuing_country: String,
+    expires: String,
+    holder_number: String,
+    given_name: String,
+    surname: String,
+    title: String,
+    org_oid: String,
+    email: String,
+    count: String,
+}
+
+impl Typed {
+    fn of(form: &Form) -> Self {
+        let f = |k: &str| form.text(k).to_owned();
+        Self {
+            kind: f("kind"),
+            document_type: f("document_type"),
+            document_number: f("document_number"),
+            issuing_country: f("issuing_country"),
+            expires: f("expires"),
+            holder_number: f("holder_number"),
+            given_name: f("given_name"),
+            surname: f("surname"),
+            title: f("title"),
+            org_oid: f("org_oid"),
+            email: f("email"),
+            count: f("count"),
+        }
+    }
+
+    /// The domain's order input: a field left empty is not given; the
+    /// identity check is given when any of its fields is (not for a test
+    /// order); the count only for a test order (left empty, the domain's one
+    /// card; not a number, 0, which the domain refuses with `order.test_count`).
+    fn input(&self) -> OrderInput {
+        let opt = |v: &str| {
+            let v = v.trim();
+            (!v.is_empty()).then(|| v.to_owned())
+        };
+        let test = self.kind == "test";
+        let identity = [
+            &self.document_type,
+            &self.document_number,
+            &self.issuing_country,
+            &self.expires,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+        .then(|| IdentityCheck {
+            document_type: self.document_type.trim().to_owned(),
+            document_number: self.document_number.trim().to_owned(),
+            issuing_country: self.issuing_country.trim().to_owned(),
+            expires: self.expires.trim().to_owned(),
+        });
+        OrderInput {
+            kind: self.kind.trim().to_owned(),
+            identity: if test { None } else { identity },
+            holder_number: opt(&self.holder_number),
+            given_name: opt(&self.given_name),
+            surname: opt(&self.surname),
+            title: opt(&self.title),
+            org_oid: opt(&self.org_oid),
+            email: opt(&self.email),
+            count: match (test, self.count.trim()) {
+                (false, _) | (true, "") => None,
+                (true, n) => Some(n.parse::<u32>().unwrap_or(0)),
+            },
+        }
+    }
+}
+
+/// `POST /orders`: the order form of a point (hidden `point_id`). Done, to
+/// the point's page with the notice; refused, the form again with what was
+/// typed and the refusal.
+async fn order_form(
+    State(web): State<EsWeb>,
+    lang: PageLang,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    let form = Form::parse(&bytes);
+    let point = form.text("point_id").trim().parse::<i64>().ok();
+    let back = match point {
+        Some(p) => format!("/orders?point={p}"),
+        None => "/orders".to_owned(),
+    };
+    let c = match form_caller(&web, &lang, &headers, form.get("csrf"), &back).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let typed = Typed::of(&form);
+    let r = async {
+        let user = registrar_user(&c.principal)?;
+        let point = point.ok_or_else(|| {
+            EsError::invalid(
+                "order.point",
+                "choose the registration point the order is made at",
+            )
+        })?;
+        place(&web, user, point, &typed.input()).await
+    }
+    .await;
+    match (r, point) {
+        (Ok(_), Some(p)) => see_other(&format!("/orders?point={p}&done=card-ordered")),
+        (Ok(_), None) => see_other("/orders?done=card-ordered"),
+        (Err(e), _) => orders_view(&web, &lang, &c, point, &typed, Some(&e))
+            .await
+            .render(&web, Some(&c)),
+    }
+}
+
+/// The orders page of `c`, with `point` chosen, the form filled with `typed`
+/// and the refusal `error`.
+async fn orders_view<'a>(
+    web: &EsWeb,
+    lang: &'a PageLang,
+    c: &Caller,
+    point: Option<i64>,
+    typed: &Typed,
+    error: Option<&EsError>,
+) -> Page<'a> {
+    let mut page = Page::new(lang, "es_orders.html", "orders", "/orders")
+        .keep("point", &point.map(|p| p.to_string()).unwrap_or_default());
+    let cards = web.es.cards();
+    let user = match registrar_user(&c.principal) {
+        Ok(u) => u,
+        Err(e) => return page.error(Some(&e)),
+    };
+    let points = match cards.registrar_points(user).await {
+        Ok(p) => p,
+        Err(e) => return page.error(Some(&e)),
+    };
+    let names = org_names(web, lang.lang).await.unwrap_or_default();
+    let name_of = |oid: &str| names.get(oid).cloned().unwrap_or_else(|| oid.to_owned());
+    let point_json = |p: &RegistrarPointView| {
+        json!({
+            "id": p.point_id,
+            "name": p.name,
+            "org_oid": p.org_oid,
+            "org_name": name_of(&p.org_oid),
+            "registrar_state": p.registrar_state,
+            "approved_registrars": p.approved_registrars,
+            "may_order": p.may_order,
+            "you_may_order": p.you_may_order,
+            "chosen": Some(p.point_id) == point,
+        })
+    };
+    page = page
+        .with("points", points.iter().map(point_json).collect::<Vec<_>>())
+        .with("csrf", csrf_of(web, c))
+        .with("kinds", ORDER_KINDS)
+        .with("document_types", DOCUMENT_TYPES)
+        .with("max_test_cards", MAX_TEST_CARDS)
+        .with("typed", typed);
+    let mut shown = error.cloned();
+    if let Some(id) = point {
+        match points.iter().find(|p| p.point_id == id) {
+            Some(p) => {
+                let orgs: Vec<Value> = p
+                    .organisations
+                    .iter()
+                    .map(|oid| json!({"oid": oid, "name": name_of(oid)}))
+                    .collect();
+                page = page
+                    .with("point", point_json(p))
+                    .with("organisations", orgs);
+                match cards.point_orders(user, id).await {
+                    Ok(orders) => {
+                        let orders: Vec<Value> = orders
+                            .iter()
+                            .map(|o| {
+                                let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
+                                v["org_name"] = json!(o.org_oid.as_deref().map(&name_of));
+                                v
+                            })
+                            .collect();
+                        page = page.with("orders", orders);
+                    }
+                    Err(e) => {
+                        shown.get_or_insert(e);
+                    }
+                }
+            }
+            None => {
+                shown.get_or_insert_with(|| {
+                    EsError::forbidden(
+                        "registrar.not_of_point",
+                        format!("you are not a registrar of registration point {id}"),
+                    )
+                });
+            }
+        }
+    }
+    page.error(shown.as_ref())
+}
