@@ -10,6 +10,7 @@ mod auth;
 mod orders;
 pub mod pages;
 pub mod registration;
+mod registration_pages;
 pub mod session;
 
 use std::net::SocketAddr;
@@ -79,7 +80,7 @@ impl EsWeb {
 pub fn router(web: EsWeb) -> Router {
     let pages = auth::routes()
         .merge(pages::routes())
-        .merge(registration::page_routes())
+        .merge(registration_pages::page_routes())
         .merge(orders::page_routes())
         .layer(axum::middleware::map_response(pages::page_headers));
     Router::new()
