@@ -32,8 +32,8 @@ pub(crate) fn check_revocable(order: &CardOrderRow) -> EsResult<()> {
             ErrorKind::Conflict,
             "card.not_produced",
             format!(
-                "card order {} is {}: it has no certificates to revoke yet (an order is \
-                 revoked once its card is produced)",
+                "card order {} is {}: it has no certificates to revoke yet; its \
+                 registration point cancels an order whose card is not made",
                 order.id, order.state
             ),
         ));
