@@ -571,11 +571,20 @@ async fn bulk_notify_interrupted_and_resumed_mails_each_holder_once() {
                 "{backend}: no mail for order {id}"
             );
         }
-        let mails = w
+        // (The scenario's revoked cards told their holders too.)
+        let (mails, others): (Vec<_>, Vec<_>) = w
             .store
             .claim_due_mail("test", now_unix() + 1, 60, 100)
             .await
-            .unwrap();
+            .unwrap()
+            .into_iter()
+            .partition(|m| m.dedupe_key.starts_with("card-bulk:"));
+        assert!(
+            others
+                .iter()
+                .all(|m| m.dedupe_key.starts_with("card-revoked:")),
+            "{backend}: {others:?}"
+        );
         assert_eq!(mails.len(), 4, "{backend}: one mail per card");
         for m in &mails {
             assert!(m.dedupe_key.starts_with(&format!("card-bulk:{}:", job.id)));

@@ -469,6 +469,21 @@ async fn the_organisation_revokes_its_staff_and_actor_cards() {
             "{backend}"
         );
         assert_eq!(statuses(&w.store, &actor_card).await, valid());
+        // The holder is told, at the order's address, in Finnish, Swedish and
+        // English; refusals above queued nothing for the other cards.
+        let mail = w
+            .store
+            .mail_by_dedupe_key(&format!("card-revoked:{}", staff_card.id))
+            .await
+            .unwrap()
+            .expect("the holder's revocation mail is queued");
+        assert_eq!(mail.recipient, "sanna@example.fi", "{backend}");
+        assert!(mail.subject.contains("suljettu") && mail.subject.contains("revoked"));
+        assert_eq!(mail.serial, staff_card.auth_serial);
+        for c in [&actor_card, &professional, &private_card, &unproduced] {
+            let key = format!("card-revoked:{}", c.id);
+            assert!(w.store.mail_by_dedupe_key(&key).await.unwrap().is_none());
+        }
         let events = w.store.audit_events(None).await.unwrap();
         let ev = events.iter().find(|e| e.action == "card.revoke").unwrap();
         assert_eq!(ev.actor, "user:41");

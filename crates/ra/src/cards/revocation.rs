@@ -8,7 +8,7 @@
 //! registers) resolves the finding. A failure leaves nothing half-done: no
 //! card with one certificate revoked and the other valid.
 
-use carepki_store::{CardOrderRow, CardRevocation, CardRevocationDone, user_actor};
+use carepki_store::{CardOrderRow, CardRevocation, CardRevocationDone, NewMail, user_actor};
 use carepki_x509::revocation::RevocationReason;
 use serde_json::{Value, json};
 
@@ -85,7 +85,55 @@ impl CardService {
         };
         let done = self.store.revoke_card_orders(&req, actor, now).await?;
         authority.revocations_recorded(&done.revocations);
+        // The holder learns it from us, not from a failed sign-in; not when his
+        // own new card replaced the card (he activated it himself).
+        if action != "card.supersede" {
+            for o in &done.orders {
+                self.tell_holder_revoked(o, reason, now).await;
+            }
+        }
         Ok(done)
+    }
+
+    /// Queues the mail that tells the holder of `order` (at the address the
+    /// order has) that both certificates of his card were revoked, why, and
+    /// whom to ask; in Finnish, Swedish and English. The revocation stands
+    /// whatever happens to the mail: a failure to queue it is logged.
+    async fn tell_holder_revoked(&self, order: &CardOrderRow, reason: RevocationReason, now: i64) {
+        let Some(to) = order.holder["email"].as_str() else {
+            return;
+        };
+        let day = carepki_policy::calendar::to_helsinki(now).map_or_else(
+            |_| String::new(),
+            |t| format!(" {}.{}.{}", t.day(), u8::from(t.month()), t.year()),
+        );
+        let (id, why) = (order.id, reason.name());
+        let mail = NewMail {
+            dedupe_key: format!("card-revoked:{id}"),
+            recipient: to.to_owned(),
+            subject: "Varmennekorttisi on suljettu / Ditt certifikatkort har spärrats / Your \
+                      certificate card has been revoked"
+                .into(),
+            body_text: format!(
+                "Varmennekorttisi (tilaus {id}) molemmat varmenteet on suljettu{day} \
+                 (syy: {why}). Korttia ei voi enää käyttää tunnistautumiseen eikä \
+                 allekirjoittamiseen. Jos et tunnista tätä, ota yhteyttä \
+                 rekisteröintipisteeseesi.\n\n\
+                 Båda certifikaten på ditt certifikatkort (beställning {id}) har spärrats{day} \
+                 (orsak: {why}). Kortet kan inte längre användas för identifiering eller \
+                 underskrift. Om du inte känner igen detta, kontakta din registreringspunkt.\n\n\
+                 Both certificates of your certificate card (order {id}) were revoked{day} \
+                 (reason: {why}). The card can no longer be used to sign in or to sign. If you \
+                 do not recognise this, contact your registration point.\n"
+            ),
+            body_html: None,
+            attachments: Vec::new(),
+            org_oid: order.org_oid.clone(),
+            serial: order.auth_serial.clone(),
+        };
+        if let Err(e) = self.store.enqueue_mail(&mail, "cards", now).await {
+            tracing::warn!(order = id, error = %e, "the holder's revocation mail was not queued");
+        }
     }
 
     /// Registrar `user_id` revokes the card of order `order_id`: both
