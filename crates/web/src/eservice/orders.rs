@@ -167,12 +167,14 @@ fn hide_other_points(order: i64, e: EsError) -> EsError {
 
 /// What `POST /api/v1/card-orders/{id}/cancellation` takes.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CancelInput {
     reason: String,
 }
 
 /// What `POST /api/v1/card-orders/{id}/hand-over` takes.
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct HandOverInput {
     /// The identity check at the hand-over; none for a test card.
     #[serde(default)]
