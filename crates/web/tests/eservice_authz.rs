@@ -13,7 +13,8 @@
 //! certificate, an invitation, an API token, a staff card, a registration
 //! point application, a registration point, a registrar, a power of attorney
 //! given to A's point by the private organisation, a point of A with two
-//! approved registrars and its card orders), through the whole service as
+//! approved registrars and its card orders, an order there whose card is not
+//! made yet and one whose card is produced), through the whole service as
 //! `carepki serve` serves it, and the answer is held to the table below.
 //!
 //! After every refusal the test proves that nothing changed: every
@@ -95,7 +96,11 @@ fn blind_to_a(who: Who) -> bool {
 /// approved registrars are A's administrator and A's user (`point`); nobody
 /// else is its registrar, so everybody else is refused
 /// `registrar.not_of_point` (as for a point that does not exist) and API
-/// tokens `registrar.user_only`.
+/// tokens `registrar.user_only`. An order at that point (`reg-order`, its
+/// card not made yet; `reg-made`, its card produced) is cancelled or
+/// handed over only by those two; everybody else gets 404 `not_found`, as
+/// for an order that does not exist, so nothing is revealed about other
+/// points' orders.
 ///
 /// The expected answers. Each line: the route (method and path as the router
 /// registers it, with a variant in brackets when the route is walked with
@@ -148,6 +153,8 @@ GET    /api/v1/cards                                         none        401  20
 POST   /api/v1/cards/{id}/revocation                         card        401  200 403 403 -    404 403 403 403 403 403 404
 GET    /api/v1/registration-points/{id}/card-orders          reg-point   401  200 200 403 -    403 403 403 403 403 403 403
 POST   /api/v1/registration-points/{id}/card-orders          reg-point   401  201 201 403 -    403 403 403 403 403 403 403
+POST   /api/v1/card-orders/{id}/cancellation                 reg-order   401  200 200 404 -    404 404 404 404 403 403 404
+POST   /api/v1/card-orders/{id}/hand-over                    reg-made    401  200 200 404 -    404 404 404 404 403 403 404
 GET    /api/v1/registrar/points                              none        401  200 200 200 -    200 200 200 200 403 403 200
 GET    /api/v1/api-tokens                                    none        401  200 403 403 -    200 403 403 403 403 403 200
 POST   /api/v1/api-tokens                                    none        401  201 403 403 -    201 403 403 403 403 403 201
@@ -226,6 +233,8 @@ struct Fixture {
     poa: Option<i64>,
     /// The user a registrar application is for (A's user).
     user: Option<i64>,
+    /// A card order at a point of A whose registrars are A's administrator and user.
+    order: Option<i64>,
 }
 
 impl Fixture {
@@ -244,6 +253,7 @@ impl Fixture {
             registrar: Some(987_654_321),
             poa: Some(987_654_321),
             user: Some(987_654_321),
+            order: Some(987_654_321),
         }
     }
 }
@@ -366,6 +376,29 @@ impl Cast {
                 ];
                 let point = es::registrar_point(&self.w, ORG_A, "Kulkupiste", &registrars).await;
                 fx.point = Some(point);
+                return fx;
+            }
+            "reg-order" | "reg-made" => {
+                let registrars = [
+                    self.sessions[&Who::AAdmin].user_id,
+                    self.sessions[&Who::AUser].user_id,
+                ];
+                let point = es::registrar_point(&self.w, ORG_A, "Kulkupiste", &registrars).await;
+                let input: carepki_ra::cards::OrderInput =
+                    serde_json::from_value(es::staff_order(ORG_A, "Kulkija")).unwrap();
+                let order = self
+                    .w
+                    .es
+                    .cards()
+                    .order(registrars[0], point, &input, now)
+                    .await
+                    .unwrap()
+                    .remove(0);
+                if object == "reg-made" {
+                    es::produce_without_token(&self.w, &order, now).await;
+                }
+                fx.point = Some(point);
+                fx.order = Some(order.id);
                 return fx;
             }
             "invitation" => {
@@ -510,6 +543,8 @@ fn build(line: &Line, fx: &Fixture) -> (String, String, Payload) {
         fx.registrar
     } else if line.path.starts_with("/api/v1/powers-of-attorney/") {
         fx.poa
+    } else if line.path.starts_with("/api/v1/card-orders/") {
+        fx.order
     } else {
         fx.app
     };
@@ -569,6 +604,13 @@ fn build(line: &Line, fx: &Fixture) -> (String, String, Payload) {
             json(json!({"point_id": fx.point}))
         }
         (p, _) if p.ends_with("/withdrawal") => json(json!({"reason": "Sopimus päättyi."})),
+        (p, _) if p.ends_with("/cancellation") => json(json!({"reason": "Tilattu väärin."})),
+        (p, _) if p.ends_with("/hand-over") => json(json!({"identity": {
+            "document_type": "passport",
+            "document_number": "XP7654321",
+            "issuing_country": "FI",
+            "expires": "2031-12-31",
+        }})),
         (p, _) if p.ends_with("/card-orders") && line.method == "POST" => {
             json(es::staff_order(ORG_A, "Kulkija"))
         }

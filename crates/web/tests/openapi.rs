@@ -56,7 +56,7 @@ const PUBLIC: [(&str, &str); 6] = [
 ];
 
 /// The e-service's `/api/v1` routes (issue 4, point 9), as (method, path).
-const ESERVICE: [(&str, &str); 47] = [
+const ESERVICE: [(&str, &str); 49] = [
     ("POST", "/api/v1/register"),
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/session/organisation"),
@@ -104,6 +104,8 @@ const ESERVICE: [(&str, &str); 47] = [
     ("GET", "/api/v1/registrar/points"),
     ("GET", "/api/v1/registration-points/{id}/card-orders"),
     ("POST", "/api/v1/registration-points/{id}/card-orders"),
+    ("POST", "/api/v1/card-orders/{id}/cancellation"),
+    ("POST", "/api/v1/card-orders/{id}/hand-over"),
     ("GET", "/api/v1/api-tokens"),
     ("POST", "/api/v1/api-tokens"),
     ("DELETE", "/api/v1/api-tokens/{id}"),
@@ -1413,6 +1415,7 @@ async fn the_eservice_answers_match_the_document() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(r.json()[0]["kind"], "staff");
+    let staff_id = r.json()[0]["order_id"].as_i64().unwrap();
     assert_eq!(r.json()[0]["ordered_by"], format!("user:{}", alice.user_id));
     assert!(!r.text().contains("XP7654321"), "{}", r.text());
     let r = rec
@@ -1426,6 +1429,7 @@ async fn the_eservice_answers_match_the_document() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(r.json().as_array().unwrap().len(), 2);
+    let test_id = r.json()[0]["order_id"].as_i64().unwrap();
     let mut expired = es::staff_order(es::ORG_A, "Vanha");
     expired["identity"]["expires"] = json!("2001-01-01");
     let r = rec
@@ -1440,6 +1444,109 @@ async fn the_eservice_answers_match_the_document() {
     let r = rec.es(orders_t, "GET", elsewhere, a, Payload::Empty).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["code"], "registrar.not_of_point");
+
+    // Cancelling an order before its card is made, and handing produced
+    // cards over (a staff card with the identity check, a test card
+    // without); the order as the list shows it. Refusals as problems: an API
+    // token, a card handed over already, an order that does not exist.
+    let cancel_t = "/api/v1/card-orders/{id}/cancellation";
+    let r = rec
+        .es(
+            cancel_t,
+            "POST",
+            &format!("/api/v1/card-orders/{staff_id}/cancellation"),
+            a,
+            Payload::Json(json!({"reason": "Tilattu väärälle henkilölle"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["state"], "cancelled");
+    assert_eq!(r.json()["cancel_reason"], "Tilattu väärälle henkilölle");
+    let r = rec
+        .es(
+            cancel_t,
+            "POST",
+            &format!("/api/v1/card-orders/{staff_id}/cancellation"),
+            a,
+            Payload::Json(json!({"reason": "Uudelleen"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["code"], "card.not_ordered");
+    let r = rec
+        .es(
+            orders_t,
+            "POST",
+            &orders_at,
+            a,
+            Payload::Json(es::staff_order(es::ORG_A, "Luovutettava")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let to_hand = r.json()[0]["order_id"].as_i64().unwrap();
+    for id in [to_hand, test_id] {
+        let o = w.store().card_order(id).await.unwrap().unwrap();
+        es::produce_without_token(&w, &o, now_unix()).await;
+    }
+    let hand_t = "/api/v1/card-orders/{id}/hand-over";
+    let hand_at = format!("/api/v1/card-orders/{to_hand}/hand-over");
+    let identity = json!({"identity": {
+        "document_type": "passport",
+        "document_number": "XP7654321",
+        "issuing_country": "FI",
+        "expires": "2031-12-31",
+    }});
+    let r = rec
+        .es(
+            hand_t,
+            "POST",
+            &hand_at,
+            Auth::Bearer(&bearer),
+            Payload::Json(identity.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["code"], "registrar.user_only");
+    let r = rec
+        .es(
+            hand_t,
+            "POST",
+            &hand_at,
+            Auth::Session(&bob),
+            Payload::Json(identity.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["handed_over_by"], format!("user:{}", bob.user_id));
+    assert!(r.json()["handed_over_at"].is_i64());
+    assert!(!r.text().contains("XP7654321"), "{}", r.text());
+    let r = rec
+        .es(hand_t, "POST", &hand_at, a, Payload::Json(identity.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["code"], "card.handed_over");
+    let r = rec
+        .es(
+            hand_t,
+            "POST",
+            &format!("/api/v1/card-orders/{test_id}/hand-over"),
+            a,
+            Payload::Json(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["kind"], "test");
+    let r = rec
+        .es(
+            hand_t,
+            "POST",
+            "/api/v1/card-orders/987654321/hand-over",
+            a,
+            Payload::Json(identity),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["code"], "not_found");
 
     let r = rec
         .es(

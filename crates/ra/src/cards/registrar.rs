@@ -12,11 +12,12 @@
 //! The order list shows what a registrar needs to hand out the card: kind,
 //! holder number and names, title, organisation, state, when and by whom it
 //! was ordered, and of the identity check only the document type and the
-//! issuing country (as the `card.order` audit event). The document's number
+//! issuing country (as the `card.order` audit event), and when and by whom
+//! the card was handed over or the order cancelled (and why). The document's number
 //! and expiry, the holder's email and the certificates' serials are not
 //! listed; no copy of an identity document is stored anywhere.
 
-use carepki_store::{CardOrderRow, MIN_APPROVED_REGISTRARS, RegistrarRow};
+use carepki_store::{CardOrderRow, HANDED_OVER_AT, MIN_APPROVED_REGISTRARS, RegistrarRow};
 use serde::Serialize;
 
 use super::CardService;
@@ -56,7 +57,7 @@ pub struct PointOrderView {
     pub point_id: i64,
     /// `professional`, `staff`, `actor`, `temporary` or `test`.
     pub kind: String,
-    /// `ordered`, `produced`, `activated` or `revoked`.
+    /// `ordered`, `produced`, `activated`, `revoked` or `cancelled`.
     pub state: String,
     /// The holder number (a registration number, a CarePKI-assigned `CP…`
     /// number or a test identity's).
@@ -83,6 +84,15 @@ pub struct PointOrderView {
     pub ordered_at: i64,
     /// Who ordered it (`user:<id>` of the registrar).
     pub ordered_by: String,
+    /// When a registrar handed the produced card to its holder
+    /// ([`CardService::hand_over`]); none before.
+    pub handed_over_at: Option<i64>,
+    /// Who handed it over (`user:<id>` of the registrar).
+    pub handed_over_by: Option<String>,
+    /// When the order was cancelled ([`CardService::cancel_order`]).
+    pub cancelled_at: Option<i64>,
+    /// Why, as the registrar said.
+    pub cancel_reason: Option<String>,
 }
 
 impl From<&CardOrderRow> for PointOrderView {
@@ -111,6 +121,10 @@ impl From<&CardOrderRow> for PointOrderView {
             identity_issuing_country: id("issuing_country"),
             ordered_at: o.created_at,
             ordered_by: o.created_by.clone(),
+            handed_over_at: o.detail[HANDED_OVER_AT].as_i64(),
+            handed_over_by: o.detail["handed_over_by"].as_str().map(str::to_owned),
+            cancelled_at: o.detail["cancelled_at"].as_i64(),
+            cancel_reason: o.detail["cancel_reason"].as_str().map(str::to_owned),
         }
     }
 }

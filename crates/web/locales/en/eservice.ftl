@@ -406,4 +406,4 @@ es-card-reason-superseded = The card has been replaced by a new one
 es-card-reason-unspecified = Another reason
 error-card-not-organisation-card = The organisation revokes only the staff and actor cards tied to it. A professional card is revoked by a registrar or by its holder.
 error-card-already-revoked = The card is revoked already. Revocation is final.
-error-card-not-produced = The card has not been produced yet, so it has no certificates to revoke. Ask the registration point to cancel the order.
+error-card-not-produced = The card is not at the stage this needs. A card is revoked once it has been produced, and handed over to its holder after it has been produced and before it is activated.

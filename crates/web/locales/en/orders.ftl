@@ -67,3 +67,16 @@ error-order-email = Give the holder's email address. The activation code is sent
 error-order-no-power-of-attorney = This registration point may order staff and actor cards only for its own organisation or for an organisation that has given it a valid power of attorney.
 error-order-no-pending-order = A temporary card can be ordered only for a person whose card order is still pending.
 error-order-test-count = A test order has 1 to 20 cards.
+
+# Cancelling an order and handing a card over (issue 5, point 3; docs/CARDS.md).
+field-handed-over = Handed over
+field-order-actions = Actions
+field-cancel-reason = Why is the order cancelled?
+es-orders-cancel = Cancel the order
+es-orders-hand-over = Hand over the card
+es-orders-hand-over-identity = Check the holder's identity again
+es-done-card-cancelled = The card order was cancelled.
+es-done-card-handed-over = The card was recorded as handed over to its holder.
+error-order-cancel-reason = Say why the order is cancelled: 1 to 200 characters on one line.
+error-card-not-ordered = Only an order whose card has not been made yet can be cancelled. A card that has been made is revoked instead; a cancelled order stays cancelled.
+error-card-handed-over = The card has already been handed over to its holder.

@@ -410,4 +410,4 @@ es-card-reason-superseded = Kortti on korvattu uudella
 es-card-reason-unspecified = Muu syy
 error-card-not-organisation-card = Organisaatio voi sulkea vain siihen sidotut henkilökunta- ja toimijakortit. Ammattihenkilökortin sulkee rekisteröijä tai kortin haltija.
 error-card-already-revoked = Kortti on jo suljettu. Sulkeminen on lopullinen.
-error-card-not-produced = Korttia ei ole vielä valmistettu, joten siinä ei ole suljettavia varmenteita. Pyydä rekisteröintipistettä perumaan tilaus.
+error-card-not-produced = Kortti ei ole tähän tarvittavassa vaiheessa. Kortin voi sulkea, kun se on valmistettu, ja luovuttaa haltijalle, kun se on valmistettu mutta sitä ei ole vielä otettu käyttöön.

@@ -67,3 +67,16 @@ error-order-email = Anna haltijan sähköpostiosoite. Aktivointikoodi lähetetä
 error-order-no-power-of-attorney = Tämä rekisteröintipiste voi tilata henkilökunta- ja toimijakortteja vain omalle organisaatiolleen tai organisaatiolle, joka on antanut sille voimassa olevan valtuutuksen.
 error-order-no-pending-order = Tilapäisen kortin voi tilata vain henkilölle, jonka korttitilaus on vielä kesken.
 error-order-test-count = Testitilauksessa on 1–20 korttia.
+
+# Tilauksen peruminen ja kortin luovutus (issue 5, kohta 3; docs/CARDS.md).
+field-handed-over = Luovutettu
+field-order-actions = Toiminnot
+field-cancel-reason = Miksi tilaus perutaan?
+es-orders-cancel = Peru tilaus
+es-orders-hand-over = Luovuta kortti
+es-orders-hand-over-identity = Tarkasta haltijan henkilöllisyys uudelleen
+es-done-card-cancelled = Korttitilaus peruttiin.
+es-done-card-handed-over = Kortti kirjattiin luovutetuksi haltijalle.
+error-order-cancel-reason = Kerro, miksi tilaus perutaan: 1–200 merkkiä yhdellä rivillä.
+error-card-not-ordered = Vain tilauksen, jonka korttia ei ole vielä valmistettu, voi perua. Valmistettu kortti suljetaan; peruttu tilaus pysyy peruttuna.
+error-card-handed-over = Kortti on jo luovutettu haltijalle.

@@ -406,4 +406,4 @@ es-card-reason-superseded = Kortet har ersatts av ett nytt
 es-card-reason-unspecified = Annan orsak
 error-card-not-organisation-card = Organisationen kan spärra endast de personal- och aktörskort som är knutna till den. Ett kort för yrkesutbildad person spärras av en registrerare eller av kortets innehavare.
 error-card-already-revoked = Kortet är redan spärrat. Spärrningen är slutgiltig.
-error-card-not-produced = Kortet har inte tillverkats ännu och har inga certifikat att spärra. Be registreringspunkten att annullera beställningen.
+error-card-not-produced = Kortet är inte i rätt skede för detta. Ett kort kan spärras när det har tillverkats, och lämnas ut till innehavaren när det har tillverkats men ännu inte tagits i bruk.

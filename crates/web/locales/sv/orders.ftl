@@ -67,3 +67,16 @@ error-order-email = Ange innehavarens e-postadress. Aktiveringskoden skickas dit
 error-order-no-power-of-attorney = Den här registreringspunkten får beställa personal- och aktörskort endast för sin egen organisation eller för en organisation som har gett den en giltig fullmakt.
 error-order-no-pending-order = Ett tillfälligt kort kan beställas endast för en person vars kortbeställning ännu pågår.
 error-order-test-count = En testbeställning har 1–20 kort.
+
+# Annullera en beställning och lämna ut ett kort (issue 5, punkt 3; docs/CARDS.md).
+field-handed-over = Utlämnat
+field-order-actions = Åtgärder
+field-cancel-reason = Varför annulleras beställningen?
+es-orders-cancel = Annullera beställningen
+es-orders-hand-over = Lämna ut kortet
+es-orders-hand-over-identity = Kontrollera innehavarens identitet på nytt
+es-done-card-cancelled = Kortbeställningen annullerades.
+es-done-card-handed-over = Kortet registrerades som utlämnat till innehavaren.
+error-order-cancel-reason = Ange varför beställningen annulleras: 1–200 tecken på en rad.
+error-card-not-ordered = Endast en beställning vars kort inte har tillverkats ännu kan annulleras. Ett tillverkat kort spärras i stället; en annullerad beställning förblir annullerad.
+error-card-handed-over = Kortet har redan lämnats ut till innehavaren.

@@ -18,10 +18,22 @@
 //!   type and issuing country.
 //! - `POST /api/v1/registration-points/{id}/card-orders`: an order (the
 //!   domain's `OrderInput` as JSON); 201 with the orders made.
+//! - `POST /api/v1/card-orders/{id}/cancellation` (`{"reason"}`): the
+//!   domain's [`CardService::cancel_order`](carepki_ra::cards::CardService::cancel_order);
+//!   200 with the order as the point's list shows it.
+//! - `POST /api/v1/card-orders/{id}/hand-over` (`{"identity"}`, none for a
+//!   test card): the domain's
+//!   [`CardService::hand_over`](carepki_ra::cards::CardService::hand_over);
+//!   200 with the order as the point's list shows it.
 //! - `GET /orders` and `POST /orders`: the same for people (the DOM contract
-//!   is `docs/ESERVICE-PAGES.md`). A refused order shows the form again with
-//!   what was typed and `.error[data-code]`; the document number is never put
-//!   in a URL.
+//!   is `docs/ESERVICE-PAGES.md`), with `POST /orders/{id}/cancel` and
+//!   `POST /orders/{id}/hand-over` from the order list. A refused form shows
+//!   the page again with what was typed and `.error[data-code]`; the
+//!   document number is never put in a URL.
+//!
+//! An order of a point where the caller is not a registrar is answered as
+//! one that does not exist (404 `not_found`, [`hide_other_points`]): nothing
+//! is revealed about other points' orders.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -29,7 +41,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use carepki_ra::cards::{
     DOCUMENT_TYPES, IdentityCheck, MAX_TEST_CARDS, OrderInput, PointOrderView, RegistrarPointView,
     registrar_user,
@@ -47,7 +59,7 @@ use crate::i18n::{self, PageLang};
 pub(crate) const ORDER_KINDS: [&str; 5] = ["professional", "staff", "actor", "temporary", "test"];
 
 /// The notices of the orders page (`?done=`); each is `es-done-<what>`.
-pub(crate) const ORDER_DONE: &[&str] = &["card-ordered"];
+pub(crate) const ORDER_DONE: &[&str] = &["card-ordered", "card-cancelled", "card-handed-over"];
 
 /// The API routes.
 pub(super) fn api_routes() -> Router<EsWeb> {
@@ -57,11 +69,16 @@ pub(super) fn api_routes() -> Router<EsWeb> {
             "/api/v1/registration-points/{id}/card-orders",
             get(api_point_orders).post(api_order),
         )
+        .route("/api/v1/card-orders/{id}/cancellation", post(api_cancel))
+        .route("/api/v1/card-orders/{id}/hand-over", post(api_hand_over))
 }
 
 /// The page routes (they get the pages' headers in `router`).
 pub(super) fn page_routes() -> Router<EsWeb> {
-    Router::new().route("/orders", get(orders_page).post(order_form))
+    Router::new()
+        .route("/orders", get(orders_page).post(order_form))
+        .route("/orders/{id}/cancel", post(cancel_form))
+        .route("/orders/{id}/hand-over", post(hand_over_form))
 }
 
 fn now() -> i64 {
@@ -133,6 +150,102 @@ async fn place(
 ) -> EsResult<Vec<PointOrderView>> {
     let made = web.es.cards().order(user, point, input, now()).await?;
     Ok(made.iter().map(PointOrderView::from).collect())
+}
+
+/// A refusal for an order at a point where the caller is not a registrar,
+/// answered as for an order that does not exist (the domain's
+/// `order_of_registrar` says `registrar.not_of_point` for the one and
+/// `not_found` for the other): nothing is revealed about other points'
+/// orders. Every other answer is the domain's.
+fn hide_other_points(order: i64, e: EsError) -> EsError {
+    if e.code == "registrar.not_of_point" {
+        EsError::not_found(&format!("card order {order}"))
+    } else {
+        e
+    }
+}
+
+/// What `POST /api/v1/card-orders/{id}/cancellation` takes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelInput {
+    reason: String,
+}
+
+/// What `POST /api/v1/card-orders/{id}/hand-over` takes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HandOverInput {
+    /// The identity check at the hand-over; none for a test card.
+    #[serde(default)]
+    identity: Option<IdentityCheck>,
+}
+
+/// Registrar `user` cancels order `order`: the order as the point's list
+/// shows it.
+async fn cancel(web: &EsWeb, user: i64, order: i64, reason: &str) -> EsResult<PointOrderView> {
+    web.es
+        .cards()
+        .cancel_order(user, order, reason, now())
+        .await
+        .map(|o| PointOrderView::from(&o))
+        .map_err(|e| hide_other_points(order, e))
+}
+
+/// Registrar `user` hands the card of order `order` over: the order as the
+/// point's list shows it.
+async fn hand_over(
+    web: &EsWeb,
+    user: i64,
+    order: i64,
+    identity: Option<&IdentityCheck>,
+) -> EsResult<PointOrderView> {
+    web.es
+        .cards()
+        .hand_over(user, order, identity, now())
+        .await
+        .map(|o| PointOrderView::from(&o))
+        .map_err(|e| hide_other_points(order, e))
+}
+
+async fn api_cancel(
+    State(web): State<EsWeb>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(order): Path<i64>,
+    bytes: Bytes,
+) -> Response {
+    let c = match caller(&web, &headers, &uri, true).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let r = async {
+        let user = registrar_user(&c.principal)?;
+        let input: CancelInput = body(&bytes)?;
+        cancel(&web, user, order, &input.reason).await
+    }
+    .await;
+    answer(&uri, StatusCode::OK, r)
+}
+
+async fn api_hand_over(
+    State(web): State<EsWeb>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(order): Path<i64>,
+    bytes: Bytes,
+) -> Response {
+    let c = match caller(&web, &headers, &uri, true).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let r = async {
+        let user = registrar_user(&c.principal)?;
+        let input: HandOverInput = body(&bytes)?;
+        hand_over(&web, user, order, input.identity.as_ref()).await
+    }
+    .await;
+    answer(&uri, StatusCode::OK, r)
 }
 
 // ---------------------------------------------------------------------------------
@@ -295,6 +408,135 @@ async fn order_form(
         (Ok(_), None) => see_other("/orders?done=card-ordered"),
         (Err(e), _) => orders_view(&web, &lang, &c, point, &typed, Some(&e))
             .await
+            .render(&web, Some(&c)),
+    }
+}
+
+/// What was typed in an order row's form (cancel or hand-over), to show it
+/// again after a refusal; `order` is the row's.
+#[derive(Debug, Default, serde::Serialize)]
+struct RowTyped {
+    order: i64,
+    reason: String,
+    document_type: String,
+    document_number: String,
+    issuing_country: String,
+    expires: String,
+}
+
+impl RowTyped {
+    fn of(order: i64, form: &Form) -> Self {
+        let f = |k: &str| form.text(k).to_owned();
+        Self {
+            order,
+            reason: f("reason"),
+            document_type: f("document_type"),
+            document_number: f("document_number"),
+            issuing_country: f("issuing_country"),
+            expires: f("expires"),
+        }
+    }
+
+    /// The identity check of a hand-over: given when any of its fields is
+    /// (a test card's form has none).
+    fn identity(&self) -> Option<IdentityCheck> {
+        [
+            &self.document_type,
+            &self.document_number,
+            &self.issuing_country,
+            &self.expires,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+        .then(|| IdentityCheck {
+            document_type: self.document_type.trim().to_owned(),
+            document_number: self.document_number.trim().to_owned(),
+            issuing_country: self.issuing_country.trim().to_owned(),
+            expires: self.expires.trim().to_owned(),
+        })
+    }
+}
+
+/// The order list's row actions.
+#[derive(Debug, Clone, Copy)]
+enum RowAction {
+    Cancel,
+    HandOver,
+}
+
+impl RowAction {
+    /// The notice when done (`?done=`), one of [`ORDER_DONE`].
+    fn done(self) -> &'static str {
+        match self {
+            Self::Cancel => "card-cancelled",
+            Self::HandOver => "card-handed-over",
+        }
+    }
+}
+
+/// `POST /orders/{id}/cancel`: `reason`, hidden `point_id`.
+async fn cancel_form(
+    State(web): State<EsWeb>,
+    lang: PageLang,
+    headers: HeaderMap,
+    Path(order): Path<i64>,
+    bytes: Bytes,
+) -> Response {
+    row_form(web, lang, headers, order, bytes, RowAction::Cancel).await
+}
+
+/// `POST /orders/{id}/hand-over`: the identity check's fields (none for a
+/// test card), hidden `point_id`.
+async fn hand_over_form(
+    State(web): State<EsWeb>,
+    lang: PageLang,
+    headers: HeaderMap,
+    Path(order): Path<i64>,
+    bytes: Bytes,
+) -> Response {
+    row_form(web, lang, headers, order, bytes, RowAction::HandOver).await
+}
+
+/// A row form of the order list. Done, to the point's page with the notice;
+/// refused, the page again with what was typed (never in a URL) and the
+/// refusal. The point shown is the form's `point_id`, never the order's: a
+/// refusal says nothing of where an order the caller may not act on is.
+async fn row_form(
+    web: EsWeb,
+    lang: PageLang,
+    headers: HeaderMap,
+    order: i64,
+    bytes: Bytes,
+    action: RowAction,
+) -> Response {
+    let form = Form::parse(&bytes);
+    let point = form.text("point_id").trim().parse::<i64>().ok();
+    let back = match point {
+        Some(p) => format!("/orders?point={p}"),
+        None => "/orders".to_owned(),
+    };
+    let c = match form_caller(&web, &lang, &headers, form.get("csrf"), &back).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let typed = RowTyped::of(order, &form);
+    let r = async {
+        let user = registrar_user(&c.principal)?;
+        match action {
+            RowAction::Cancel => cancel(&web, user, order, &typed.reason).await,
+            RowAction::HandOver => hand_over(&web, user, order, typed.identity().as_ref()).await,
+        }
+    }
+    .await;
+    match r {
+        Ok(o) => see_other(&format!(
+            "/orders?point={}&done={}",
+            o.point_id,
+            action.done()
+        )),
+        Err(e) => orders_view(&web, &lang, &c, point, &Typed::default(), Some(&e))
+            .await
+            .with("row_typed", &typed)
             .render(&web, Some(&c)),
     }
 }

@@ -466,6 +466,29 @@ pub async fn staff_card_on(
         .await
         .unwrap()
         .remove(0);
+    produce_without_token_on(store, ca, &order, now).await
+}
+
+/// Produces order `order` as a card would be, but with two software P-256
+/// keys instead of a token: both certificates issued by the CA and the order
+/// `produced` with their serials (as `produce_without_token` of the RA's
+/// tests). For tests whose subject is not the token.
+pub async fn produce_without_token(
+    w: &World,
+    order: &carepki_store::CardOrderRow,
+    now: i64,
+) -> carepki_store::CardOrderRow {
+    produce_without_token_on(w.store(), &w.ca, order, now).await
+}
+
+/// [`produce_without_token`] on any store and CA.
+pub async fn produce_without_token_on(
+    store: &Store,
+    ca: &Arc<Authority>,
+    order: &carepki_store::CardOrderRow,
+    now: i64,
+) -> carepki_store::CardOrderRow {
+    use carepki_policy::CardKind;
     let spki = || {
         EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING)
             .unwrap()
@@ -475,19 +498,22 @@ pub async fn staff_card_on(
             .as_ref()
             .to_vec()
     };
+    let s = |k: &str| order.holder[k].as_str().unwrap_or_default().to_owned();
     let req = carepki_ca::CardIssueRequest {
         card_id: carepki_ra::cards::production::card_id(order.id),
-        kind: carepki_policy::CardKind::Staff,
-        replaces: None,
+        kind: CardKind::parse(&order.kind).unwrap(),
+        replaces: order.holder["replaces_kind"]
+            .as_str()
+            .and_then(CardKind::parse),
         holder: carepki_policy::card::HolderFacts {
-            given_name: "Sanna".into(),
-            surname: surname.into(),
+            given_name: s("given_name"),
+            surname: s("surname"),
             holder_number: order.holder_number.clone(),
-            title: "Osastosihteeri".into(),
-            prescriber: false,
-            sv_number: None,
+            title: s("title"),
+            prescriber: order.holder["prescriber"].as_bool().unwrap_or(false),
+            sv_number: order.holder["sv_number"].as_str().map(str::to_owned),
         },
-        org_oid: Some(org.into()),
+        org_oid: order.org_oid.clone(),
         days: None,
         authentication_spki: spki(),
         signature_spki: spki(),
