@@ -32,7 +32,9 @@
 //! The routes ([`router`]): `GET /card/session` (who signed in), `GET` and
 //! `POST /card/renewal` (self-service renewal, R-SELF-RENEW:
 //! `carepki_ra::cards::renewal`) and `POST /card/revocation` (the holder
-//! revokes his card: `carepki_ra::cards::holder`).
+//! revokes his card: `carepki_ra::cards::holder`), all JSON; and, merged in,
+//! the holder's HTML pages `GET /card`, `POST /card/renew` and
+//! `POST /card/revoke` (`crate::cardpages`, with their own CSRF token).
 //!
 //! **The clock.** [`CardClock`] is the listener's one source of time: the
 //! handshake's certificate check (rustls' `TimeProvider` of the
