@@ -505,6 +505,23 @@ async fn the_holders_pages() {
         );
         assert!(unchanged(&w, &doctor).await, "{backend}");
 
+        // The nurse's name changed in the registers: renewal allowed before
+        // the window, saying why and the new name.
+        let renamed = support::PROFESSIONALS_JSON.replace(
+            r#""surname": "Harjoitus""#,
+            r#""surname": "Harjoitus-Uusi""#,
+        );
+        assert_ne!(renamed, support::PROFESSIONALS_JSON);
+        support::sync_professionals_json(&w.store, &renamed).await;
+        let a = get(&server, &nurse, "/card?lang=en", &[]).await;
+        assert_eq!(a.status, 200, "{backend}: {}", a.body);
+        assert!(a.has(r#"data-allowed="true" data-code="""#), "{backend}");
+        assert!(a.has(r#"<li data-ground="name-changed">"#), "{backend}");
+        assert!(!a.has(r#"data-ground="validity-ending""#), "{backend}");
+        assert!(a.has("(Heikki Harjoitus-Uusi)"), "{backend}: {}", a.body);
+        assert!(a.has(r#"<form id="renew""#), "{backend}");
+        assert!(unchanged(&w, &nurse).await, "{backend}");
+
         // In the window: the form, then the renewal ordered.
         clock.advance(opens - clock.now() + 7 * 86_400);
         let a = get(&server, &doctor, "/card?lang=fi", &[]).await;
