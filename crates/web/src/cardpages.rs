@@ -314,7 +314,12 @@ async fn holder_page(
     let mut ctx = json!({
         "holder": holder_json(client),
         "renewal": renewal,
-        "csrf": pages.csrf.as_deref().map(|k| csrf_token(k, &client.serial)),
+        // Empty without a key: the forms are then refused (`csrf_ok`).
+        "csrf": pages
+            .csrf
+            .as_deref()
+            .map(|k| csrf_token(k, &client.serial))
+            .unwrap_or_default(),
         "reasons": HOLDER_REASONS.map(RevocationReason::name),
         "chosen_reason": chosen_reason.unwrap_or("keyCompromise"),
     });
