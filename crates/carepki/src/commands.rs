@@ -622,7 +622,10 @@ async fn serve(g: &Global, args: &crate::cli::ServeArgs) -> Result<(), Error> {
     let card = match card_listen {
         Some(c) => {
             let (card_addr, served) = crate::cardlisten_cmd::start(&authority, c).await?;
-            say!("  card sign-in:     https://{card_addr}/card/session");
+            say!(
+                "  card sign-in:     https://{card_addr}/card (the holder's page; JSON: \
+                 https://{card_addr}/card/session)"
+            );
             Some(served)
         }
         None => None,

@@ -32,7 +32,9 @@
 //! The routes ([`router`]): `GET /card/session` (who signed in), `GET` and
 //! `POST /card/renewal` (self-service renewal, R-SELF-RENEW:
 //! `carepki_ra::cards::renewal`) and `POST /card/revocation` (the holder
-//! revokes his card: `carepki_ra::cards::holder`).
+//! revokes his card: `carepki_ra::cards::holder`), all JSON; and, merged in,
+//! the holder's HTML pages `GET /card`, `POST /card/renew` and
+//! `POST /card/revoke` (`crate::cardpages`, with their own CSRF token).
 //!
 //! **The clock.** [`CardClock`] is the listener's one source of time: the
 //! handshake's certificate check (rustls' `TimeProvider` of the
@@ -811,12 +813,17 @@ pub async fn check(state: &CardAuthState, der: &[u8], now: i64) -> Result<CardCl
 /// the card certificate sends it to any site's form too, and a cross-site form
 /// cannot send JSON without a CORS preflight, which this listener never
 /// grants.
+///
+/// The holder's HTML pages (`GET /card`, `POST /card/renew`,
+/// `POST /card/revoke`, in `crate::cardpages`) are merged in: the browser's
+/// face of the same rules, with their own CSRF token.
 pub fn router(state: CardAuthState) -> Router {
     Router::new()
         .route("/card/session", get(session))
         .route("/card/renewal", get(renewal).post(renew))
         .route("/card/revocation", post(revoke))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(crate::cardpages::routes(state))
 }
 
 /// A refusal of the registration system as the card routes' JSON

@@ -71,6 +71,7 @@ pub const FILES: &[(Lang, &str, &str)] = &[
         "testservice.ftl",
         include_str!("../locales/fi/testservice.ftl"),
     ),
+    (Lang::Fi, "card.ftl", include_str!("../locales/fi/card.ftl")),
     (
         Lang::Sv,
         "common.ftl",
@@ -101,6 +102,7 @@ pub const FILES: &[(Lang, &str, &str)] = &[
         "testservice.ftl",
         include_str!("../locales/sv/testservice.ftl"),
     ),
+    (Lang::Sv, "card.ftl", include_str!("../locales/sv/card.ftl")),
     (
         Lang::En,
         "common.ftl",
@@ -131,6 +133,7 @@ pub const FILES: &[(Lang, &str, &str)] = &[
         "testservice.ftl",
         include_str!("../locales/en/testservice.ftl"),
     ),
+    (Lang::En, "card.ftl", include_str!("../locales/en/card.ftl")),
 ];
 
 /// The pages' messages, built from [`FILES`] on first use.

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cardauth;
+mod cardpages;
 pub mod eservice;
 pub mod i18n;
 pub mod oidc;

@@ -358,8 +358,9 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-/// The page templates, compiled in: the public pages, and the e-service's
-/// (`es_*.html`, `crate::eservice`).
+/// The page templates, compiled in: the public pages, the e-service's
+/// (`es_*.html`, `crate::eservice`) and the card holder's on the card listener
+/// (`card*.html`, `crate::cardpages`).
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("search.html", include_str!("../templates/search.html")),
@@ -419,6 +420,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "es_orders.html",
         include_str!("../templates/es_orders.html"),
     ),
+    (
+        "card_base.html",
+        include_str!("../templates/card_base.html"),
+    ),
+    ("card.html", include_str!("../templates/card.html")),
 ];
 
 /// A language switch link: this page in another language.

@@ -170,6 +170,67 @@ fn every_id_the_code_and_templates_use_exists() {
     for reason in RevocationReason::ALL {
         used.insert(format!("reason-{}", reason.name()));
     }
+    // The card holder's pages (src/cardpages.rs, templates/card.html): the
+    // literal ids, and those built from the sign-in refusals, the domain's
+    // refusal codes, the card kinds, the holder's reasons and the states of a
+    // pending renewal.
+    let cardpages = std::fs::read_to_string(root.join("src/cardpages.rs")).unwrap();
+    for piece in cardpages.split('"').skip(1).step_by(2) {
+        if piece.starts_with("holder-")
+            && !piece.ends_with('-')
+            && piece.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        {
+            used.insert(piece.to_owned());
+        }
+    }
+    let holder: &[(&str, &[&str])] = &[
+        (
+            "holder-refusal-",
+            &[
+                "no-client-certificate",
+                "unknown-certificate",
+                "revoked",
+                "expired",
+                "not-authentication-certificate",
+                "test-card",
+                "invalid-certificate",
+                "unavailable",
+            ],
+        ),
+        (
+            "holder-error-",
+            &[
+                "renewal-too-early",
+                "renewal-pending",
+                "renewal-not-professional",
+                "renewal-card-not-valid",
+                "order-not-in-registers",
+                "order-no-valid-right",
+                "revocation-reason",
+                "revocation-unconfirmed",
+                "card-already-revoked",
+                "card-no-order",
+                "card-not-authentication",
+                "csrf",
+            ],
+        ),
+        (
+            "holder-kind-",
+            &["professional", "staff", "actor", "temporary", "test"],
+        ),
+        (
+            "holder-pending-state-",
+            &["ordered", "produced", "activated"],
+        ),
+    ];
+    for (prefix, values) in holder {
+        for v in *values {
+            used.insert(format!("{prefix}{v}"));
+        }
+    }
+    for reason in carepki_ra::cards::HOLDER_REASONS {
+        used.insert(format!("holder-reason-{}", reason.name()));
+    }
     assert!(used.len() > 80, "{}", used.len());
     let missing: Vec<_> = used.iter().filter(|id| !fi.contains_key(*id)).collect();
     assert!(missing.is_empty(), "used but not defined: {missing:?}");
