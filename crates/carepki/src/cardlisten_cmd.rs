@@ -91,6 +91,14 @@ pub(crate) async fn start(
         .map_err(|e| format!("cannot listen on {} (--card-listen): {e}", listen.addr))?;
     let listener = CardTlsListener::new(tcp, config)?;
     let addr = listener.local_addr()?;
-    let app = cardauth::router(CardAuthState::new(authority, accept_test).with_clock(clock));
+    // The holder's pages sign their forms' CSRF tokens with a key derived from
+    // the e-service's key in the data directory: stable across restarts and
+    // the same on every node sharing it.
+    let secret = crate::eservice_cmd::subject_key(authority.data_dir())?;
+    let app = cardauth::router(
+        CardAuthState::new(authority, accept_test)
+            .with_clock(clock)
+            .with_page_secret(&secret),
+    );
     Ok((addr, Box::pin(cardauth::serve_on(listener, app))))
 }

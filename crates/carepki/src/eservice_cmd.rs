@@ -21,7 +21,7 @@ use crate::commands::Error;
 /// owner only; losing it makes every user new at his next sign-in.
 const SUBJECT_KEY_FILE: &str = "eservice-subject.key";
 
-fn subject_key(dir: &DataDir) -> Result<Vec<u8>, Error> {
+pub(crate) fn subject_key(dir: &DataDir) -> Result<Vec<u8>, Error> {
     let path = dir.root().join(SUBJECT_KEY_FILE);
     match std::fs::read_to_string(&path) {
         Ok(text) => {

@@ -520,6 +520,10 @@ pub struct CardAuthState {
     pub cards: CardService,
     /// The time of the checks and the renewal rules.
     pub clock: CardClock,
+    /// The key of the holder's pages' CSRF tokens ([`crate::cardpages`]),
+    /// derived from a secret every node of the service shares
+    /// ([`Self::with_page_secret`]); `None`: a random key for this process.
+    pub(crate) page_key: Option<Arc<aws_lc_rs::hmac::Key>>,
 }
 
 impl CardAuthState {
@@ -537,7 +541,18 @@ impl CardAuthState {
             test_cas: Arc::new(test_cas),
             cards: CardService::new(authority.store().clone(), Some(Arc::clone(authority))),
             clock: CardClock::system(),
+            page_key: None,
         }
+    }
+
+    /// The same state with the holder's pages' CSRF key derived from
+    /// `secret` (HMAC-SHA-256 of a fixed label under it): the same on every
+    /// node that shares the secret and across restarts, so an open page's
+    /// form stays good behind a load balancer. `carepki serve` gives the data
+    /// directory's e-service key.
+    pub fn with_page_secret(mut self, secret: &[u8]) -> Self {
+        self.page_key = Some(Arc::new(crate::cardpages::derive_csrf_key(secret)));
+        self
     }
 
     /// The same state on `clock` (give the listener's

@@ -22,8 +22,10 @@
 //! cross-site form POST). So the certificate alone does not prove that the
 //! holder meant to send a form. Every form carries the hidden field `csrf`:
 //! an HMAC-SHA-256 ([`csrf_token`]) over the serial of the authentication
-//! certificate the holder signed in with, under a key drawn at random when
-//! the router is built and kept in memory for the life of the process. A
+//! certificate the holder signed in with, under the key of the state: derived
+//! from a secret the nodes share (`carepki serve` gives the data directory's
+//! e-service key; [`CardAuthState::with_page_secret`]), or else drawn at
+//! random when the router is built and kept for the life of the process. A
 //! foreign site can neither read the page (same-origin policy; the pages may
 //! not be framed) nor compute the token, and a token is bound to one card. A
 //! form without the token, or with another card's or a forged one, is refused
@@ -33,9 +35,10 @@
 //! session and needs none (the certificate is checked on every request); the
 //! HMAC needs no cookie, no stored state and no Origin/Referer parsing (both
 //! headers may be missing behind privacy settings), and it cannot be planted
-//! by a sibling subdomain the way a cookie can. Its cost: after a restart of
-//! the service an open form is refused once as stale (`csrf`), and a reload
-//! gives a fresh token.
+//! by a sibling subdomain the way a cookie can. With a random key (no shared
+//! secret given) an open form is refused once as stale (`csrf`) after a
+//! restart, and a reload gives a fresh token; with the shared secret the
+//! token holds across restarts and nodes.
 
 use std::sync::Arc;
 
@@ -84,14 +87,22 @@ impl FromRequestParts<CardPages> for PageLang {
     }
 }
 
-/// The holder's page routes (see the module documentation), with a new random
-/// CSRF key; merged into [`crate::cardauth::router`].
+/// The holder's page routes (see the module documentation), with the CSRF
+/// key of `auth` ([`CardAuthState::with_page_secret`]) or else a new random
+/// one; merged into [`crate::cardauth::router`].
 pub(crate) fn routes(auth: CardAuthState) -> Router {
-    let csrf = match hmac::Key::generate(hmac::HMAC_SHA256, &aws_lc_rs::rand::SystemRandom::new()) {
-        Ok(key) => Some(Arc::new(key)),
-        Err(_) => {
-            tracing::error!("card pages: no random CSRF key; the holder's forms are refused");
-            None
+    let csrf = match &auth.page_key {
+        Some(key) => Some(Arc::clone(key)),
+        None => {
+            match hmac::Key::generate(hmac::HMAC_SHA256, &aws_lc_rs::rand::SystemRandom::new()) {
+                Ok(key) => Some(Arc::new(key)),
+                Err(_) => {
+                    tracing::error!(
+                        "card pages: no random CSRF key; the holder's forms are refused"
+                    );
+                    None
+                }
+            }
         }
     };
     Router::new()
@@ -102,6 +113,16 @@ pub(crate) fn routes(auth: CardAuthState) -> Router {
             crate::eservice::pages::page_headers,
         ))
         .with_state(CardPages { auth, csrf })
+}
+
+/// The CSRF key derived from the shared `secret`: HMAC-SHA-256 of a fixed
+/// label under it, so the secret itself never signs a token.
+pub(crate) fn derive_csrf_key(secret: &[u8]) -> hmac::Key {
+    let derived = hmac::sign(
+        &hmac::Key::new(hmac::HMAC_SHA256, secret),
+        b"carepki card pages csrf v1",
+    );
+    hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref())
 }
 
 /// The `csrf` field of the forms of the holder signed in with authentication
@@ -462,6 +483,24 @@ async fn revoke(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key derived from one secret gives the same token after a restart and
+    /// on another node; another secret gives another token; the secret itself
+    /// does not sign tokens.
+    #[test]
+    fn the_derived_key_is_stable_and_bound_to_its_secret() {
+        let secret = [7u8; 32];
+        let a = derive_csrf_key(&secret);
+        let serial = "5f1c9a";
+        let t = csrf_token(&a, serial);
+        assert_eq!(t, csrf_token(&derive_csrf_key(&secret), serial));
+        assert_ne!(t, csrf_token(&a, "5f1c9b"));
+        assert_ne!(t, csrf_token(&derive_csrf_key(&[8u8; 32]), serial));
+        assert_ne!(
+            t,
+            csrf_token(&hmac::Key::new(hmac::HMAC_SHA256, &secret), serial)
+        );
+    }
 
     #[test]
     fn the_csrf_token_is_bound_to_the_card_and_the_key() {
