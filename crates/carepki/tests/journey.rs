@@ -13,7 +13,11 @@
 //! uploads a CSR made by `openssl req`; the applicant submits; the officer signs in, is
 //! made a CA officer by `carepki users grant`, reviews and approves; the delivery mail
 //! with the DER and PEM files reaches the SMTP server; the applicant downloads the
-//! certificate, requests its revocation, and `openssl ocsp` hears `revoked`. Every page
+//! certificate, requests its revocation, and `openssl ocsp` hears `revoked`. Then the
+//! card registration system (issue 5, point 2): the applicant applies for a
+//! registration point and signs its agreement, the officer accepts; the applicant
+//! applies for himself as a registrar with a training certificate, the officer
+//! approves; his order page says that one approved registrar is not enough. Every page
 //! of the e-service must be in the journey's language. Screenshots of the key pages go to
 //! `<target dir>/journey-screenshots/<lang>/NN-<name>.png` (paths printed); a failing
 //! step also saves the page (`failed-<who>.png`, `failed-<who>.html`) there, and the
@@ -410,6 +414,78 @@ async fn journey(tools: &Tools, lang: &'static Lang) {
         m.subject.contains(lang.revoked_subject)
     });
     assert!(revoked.to.contains("aino."), "{:?}", revoked.to);
+
+    // --- the registration system (issue 5, point 2; R-REG-POINT): the organisation
+    // applies for a registration point and signs the agreement, the officer accepts;
+    // the administrator applies for himself as a registrar with his training
+    // certificate, the officer approves; his order page then says that a point with
+    // one approved registrar cannot order cards yet.
+    let a = &mut applicant;
+    a.goto("/").await;
+    a.click_nav("a#nav-registration").await;
+    a.fill(
+        "form#apply-point input[name=name]",
+        "Ahvenlahden rekisteröintipiste",
+    )
+    .await;
+    a.click("form#apply-point input[name=agreement_signed]")
+        .await;
+    a.shot_at("registration", "form#apply-point").await;
+    a.click_nav("#apply-point-submit").await;
+    a.wait_css(".notice[data-done=point-applied]").await;
+    a.wait_css("#application-pending").await;
+    let o = &mut officer;
+    o.goto("/").await;
+    o.click_nav("a#nav-registration-review").await;
+    o.click_nav("table#pending-point-applications form.accept-point button")
+        .await;
+    o.wait_css(".notice[data-done=point-accepted]").await;
+    let a = &mut applicant;
+    a.goto("/registration").await;
+    a.wait_css("table#points tr[data-point-id]").await;
+    let me =
+        a.c.find(Locator::XPath(
+            "//form[contains(@class,'apply-registrar')]//option[contains(., 'Aino Applicant')]",
+        ))
+        .await;
+    let me = match me {
+        Ok(e) => e.attr("value").await.ok().flatten().unwrap_or_default(),
+        Err(e) => {
+            a.fail(format!("Aino is not offered as a registrar: {e}"))
+                .await
+        }
+    };
+    a.select("form.apply-registrar select[name=user_id]", &me)
+        .await;
+    let training = tmp.join("koulutustodistus.pdf");
+    std::fs::write(
+        &training,
+        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n",
+    )
+    .unwrap();
+    a.upload(
+        "form.apply-registrar input[type=file][name=file]",
+        &training,
+    )
+    .await;
+    a.click_nav("form.apply-registrar button[type=submit]")
+        .await;
+    a.wait_css(".notice[data-done=registrar-applied]").await;
+    let o = &mut officer;
+    o.goto("/registration/review").await;
+    o.wait_css("table#pending-registrars a.training").await;
+    o.shot_at("registration-review", "table#pending-registrars")
+        .await;
+    o.click_nav("table#pending-registrars form.approve-registrar button")
+        .await;
+    o.wait_css(".notice[data-done=registrar-approved]").await;
+    let a = &mut applicant;
+    a.goto("/").await;
+    a.click_nav("a#nav-orders").await;
+    a.click_nav("table#registrar-points a.choose-point").await;
+    a.wait_css("#may-not-order").await;
+    a.assert_no_error().await;
+    a.shot("orders").await;
 
     for b in [applicant, vendor, officer] {
         b.close().await;
