@@ -488,7 +488,6 @@ pub async fn produce_without_token_on(
     order: &carepki_store::CardOrderRow,
     now: i64,
 ) -> carepki_store::CardOrderRow {
-    use carepki_policy::CardKind;
     let spki = || {
         EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING)
             .unwrap()
@@ -498,44 +497,9 @@ pub async fn produce_without_token_on(
             .as_ref()
             .to_vec()
     };
-    let s = |k: &str| order.holder[k].as_str().unwrap_or_default().to_owned();
-    let req = carepki_ca::CardIssueRequest {
-        card_id: carepki_ra::cards::production::card_id(order.id),
-        kind: CardKind::parse(&order.kind).unwrap(),
-        replaces: order.holder["replaces_kind"]
-            .as_str()
-            .and_then(CardKind::parse),
-        holder: carepki_policy::card::HolderFacts {
-            given_name: s("given_name"),
-            surname: s("surname"),
-            holder_number: order.holder_number.clone(),
-            title: s("title"),
-            prescriber: order.holder["prescriber"].as_bool().unwrap_or(false),
-            sv_number: order.holder["sv_number"].as_str().map(str::to_owned),
-        },
-        org_oid: order.org_oid.clone(),
-        days: None,
-        authentication_spki: spki(),
-        signature_spki: spki(),
-        actor: "test".into(),
-    };
-    let (auth, sign) = ca.issue_card(&req).await.unwrap();
-    store
-        .update_card_order(
-            order.id,
-            &carepki_store::CardOrderUpdate {
-                from_state: "ordered".into(),
-                to_state: "produced".into(),
-                action: "card.produce".into(),
-                card_label: Some(format!("SOFT{}", order.id)),
-                serials: Some((auth.serial, sign.serial)),
-                detail: json!({ "produced_at": now }),
-            },
-            "test",
-            now,
-        )
+    super::softcard::produce_with_keys(store, ca, order, spki(), spki(), now)
         .await
-        .unwrap()
+        .0
 }
 
 /// The content type of [`multipart`] bodies.
