@@ -273,6 +273,37 @@ pub async fn call(
     send(app, request(method, uri, auth, None, body)).await
 }
 
+/// GET page `uri` with `s`'s session, as a browser asks for it (the session
+/// cookie, no CSRF header).
+pub async fn get_page(w: &World, s: &Session, uri: &str) -> Reply {
+    send(
+        &w.app,
+        Request::get(uri)
+            .header(header::COOKIE, &s.cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// POST the form `fields` (`application/x-www-form-urlencoded`) to `uri` with
+/// `s`'s session, as a browser sends it (the CSRF token, if any, among the
+/// fields).
+pub async fn post_page(w: &World, s: &Session, uri: &str, fields: &[(&str, &str)]) -> Reply {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    send(
+        &w.app,
+        Request::post(uri)
+            .header(header::COOKIE, &s.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
 /// The `Set-Cookie` header that sets cookie `name`, if any.
 pub fn set_cookie(r: &Reply, name: &str) -> Option<String> {
     r.headers
