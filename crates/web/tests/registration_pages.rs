@@ -23,7 +23,8 @@ use serde_json::json;
 mod support;
 
 use support::eservice::{
-    self as es, Auth, ORG_A, ORG_B, PRIVATE, Payload, Session, World, call, get_page, post_page,
+    self as es, Auth, ORG_A, ORG_B, PRIVATE, Payload, Session, World, admin_of, call, get_page,
+    officer, post_page,
 };
 use support::{Reply, send};
 
@@ -134,32 +135,6 @@ fn assert_refused(r: &Reply, status: StatusCode, code: &str) {
         "{code}: {}",
         r.text()
     );
-}
-
-/// Signs `identity` up and creates the customer account of `org`: its
-/// administrator.
-async fn admin_of(w: &World, identity: &str, name: &str, org: &str) -> Session {
-    let s = es::sign_up(&w.app, identity, name).await;
-    let r = call(
-        &w.app,
-        "POST",
-        "/api/v1/accounts",
-        Auth::Session(&s),
-        Payload::Json(json!({ "org_oid": org })),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    s
-}
-
-/// Signs `identity` up as a CA officer.
-async fn officer(w: &World, identity: &str) -> Session {
-    let s = es::sign_up(&w.app, identity, "Olli Officer").await;
-    w.store()
-        .grant_global_role(s.user_id, "ca-officer", "test", now_unix())
-        .await
-        .unwrap();
-    s
 }
 
 /// Signs `identity` up as a user of `admin`'s organisation `org`.

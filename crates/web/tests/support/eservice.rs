@@ -387,6 +387,32 @@ pub async fn sign_up(app: &axum::Router, identity: &str, name: &str) -> Session 
     session_of(app, &r).await
 }
 
+/// Signs `identity` up and creates the customer account of `org`
+/// (`POST /api/v1/accounts`): its administrator.
+pub async fn admin_of(w: &World, identity: &str, name: &str, org: &str) -> Session {
+    let s = sign_up(&w.app, identity, name).await;
+    let r = call(
+        &w.app,
+        "POST",
+        "/api/v1/accounts",
+        Auth::Session(&s),
+        Payload::Json(json!({ "org_oid": org })),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    s
+}
+
+/// Signs `identity` up as a CA officer.
+pub async fn officer(w: &World, identity: &str) -> Session {
+    let s = sign_up(&w.app, identity, "Olli Officer").await;
+    w.store()
+        .grant_global_role(s.user_id, "ca-officer", "test", now_unix())
+        .await
+        .unwrap();
+    s
+}
+
 /// A registered person signs in again: a new session of his.
 pub async fn sign_in(app: &axum::Router, identity: &str) -> Session {
     let r = demo_login(app, identity, next_client()).await;
