@@ -473,24 +473,23 @@ async fn the_holders_pages() {
         );
 
         // Revocation: the confirmation and the reason are required.
-        let a = post(
-            &server,
-            &nurse,
-            "/card/revoke",
-            &format!("csrf={nurse_csrf}&reason=keyCompromise"),
-        )
-        .await;
-        assert_eq!(a.status, 422, "{backend}: {}", a.body);
-        assert!(a.has(r#"data-code="revocation.unconfirmed""#), "{backend}");
-        let a = post(
-            &server,
-            &nurse,
-            "/card/revoke",
-            &format!("csrf={nurse_csrf}&reason=privilegeWithdrawn&confirm=yes"),
-        )
-        .await;
-        assert_eq!(a.status, 422, "{backend}: {}", a.body);
-        assert!(a.has(r#"data-code="revocation.reason""#), "{backend}");
+        for (form, code) in [
+            (
+                format!("csrf={nurse_csrf}&reason=keyCompromise"),
+                "revocation.unconfirmed",
+            ),
+            (
+                format!("csrf={nurse_csrf}&reason=privilegeWithdrawn&confirm=yes"),
+                "revocation.reason",
+            ),
+        ] {
+            let a = post(&server, &nurse, "/card/revoke", &form).await;
+            assert_eq!(a.status, 422, "{backend}: {code}: {}", a.body);
+            assert!(
+                a.has(&format!(r#"data-code="{code}""#)),
+                "{backend}: {code}"
+            );
+        }
         assert!(unchanged(&w, &nurse).await, "{backend}");
         let a = post(
             &server,

@@ -527,61 +527,60 @@ async fn the_order_api() {
                          status: StatusCode,
                          code: &str| {
         let r = call(app, "POST", uri, auth, Payload::Json(body)).await;
-        assert_eq!(r.status, status, "{code}: {}", r.text());
-        assert_eq!(r.json()["code"], code);
-        assert_eq!(count().await, n, "{code}");
+        assert_eq!(r.status, status, "{code} at {uri}: {}", r.text());
+        assert_eq!(r.json()["code"], code, "{code} at {uri}");
+        assert_eq!(count().await, n, "{code} at {uri}");
     };
     let mut no_right = body.clone();
     no_right["holder_number"] = json!(NO_VALID_RIGHT);
-    refused(
-        Auth::Session(&c.aino),
-        &orders,
-        no_right,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "order.no_valid_right",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.pekka),
-        &orders,
-        body.clone(),
-        StatusCode::FORBIDDEN,
-        "registrar.not_approved",
-    )
-    .await;
     let b_orders = format!("/api/v1/registration-points/{}/card-orders", c.point_b);
-    refused(
-        Auth::Session(&c.aino),
-        &b_orders,
-        body.clone(),
-        StatusCode::FORBIDDEN,
-        "registrar.not_of_point",
-    )
-    .await;
-    refused(
-        Auth::SessionWithoutCsrf(&c.aino),
-        &orders,
-        body.clone(),
-        StatusCode::FORBIDDEN,
-        "csrf",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &orders,
-        json!({"kind": "test", "count": 21}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "order.test_count",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &orders,
-        json!({"kind": 5}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_body",
-    )
-    .await;
+    let cases = [
+        (
+            Auth::Session(&c.aino),
+            &orders,
+            no_right,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order.no_valid_right",
+        ),
+        (
+            Auth::Session(&c.pekka),
+            &orders,
+            body.clone(),
+            StatusCode::FORBIDDEN,
+            "registrar.not_approved",
+        ),
+        (
+            Auth::Session(&c.aino),
+            &b_orders,
+            body.clone(),
+            StatusCode::FORBIDDEN,
+            "registrar.not_of_point",
+        ),
+        (
+            Auth::SessionWithoutCsrf(&c.aino),
+            &orders,
+            body.clone(),
+            StatusCode::FORBIDDEN,
+            "csrf",
+        ),
+        (
+            Auth::Session(&c.aino),
+            &orders,
+            json!({"kind": "test", "count": 21}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order.test_count",
+        ),
+        (
+            Auth::Session(&c.aino),
+            &orders,
+            json!({"kind": 5}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+    ];
+    for (auth, uri, body, status, code) in cases {
+        refused(auth, uri, body, status, code).await;
+    }
     // An API token of B has no person behind it.
     let r = call(
         app,
@@ -1045,10 +1044,10 @@ async fn the_cancel_and_hand_over_api() {
                          status: StatusCode,
                          code: &str| {
         let r = call(app, "POST", uri, auth, Payload::Json(body)).await;
-        assert_eq!(r.status, status, "{code}: {}", r.text());
-        assert_eq!(r.json()["code"], code);
-        assert!(!r.text().contains(HANDOVER_DOC));
-        assert_eq!(orders_state(&c).await, before, "{code}");
+        assert_eq!(r.status, status, "{code} at {uri}: {}", r.text());
+        assert_eq!(r.json()["code"], code, "{code} at {uri}");
+        assert!(!r.text().contains(HANDOVER_DOC), "{code} at {uri}");
+        assert_eq!(orders_state(&c).await, before, "{code} at {uri}");
         r.json()
     };
     // An API token has no person behind it.
@@ -1120,70 +1119,67 @@ async fn the_cancel_and_hand_over_api() {
             .map(|d| d.replace(&ghost.to_string(), "N"))
     );
     // Without the CSRF token; the wrong state; an expired document; no reason; a bad body.
-    refused(
-        Auth::SessionWithoutCsrf(&c.aino),
-        &cancel(ordered.id),
-        reason.clone(),
-        StatusCode::FORBIDDEN,
-        "csrf",
-    )
-    .await;
-    refused(
-        Auth::SessionWithoutCsrf(&c.aino),
-        &hand(card.id),
-        identity("2032-05-31"),
-        StatusCode::FORBIDDEN,
-        "csrf",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &cancel(card.id),
-        reason.clone(),
-        StatusCode::CONFLICT,
-        "card.not_ordered",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &hand(ordered.id),
-        identity("2032-05-31"),
-        StatusCode::CONFLICT,
-        "card.not_produced",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &hand(card.id),
-        identity("2001-01-01"),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "order.identity_expired",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &hand(card.id),
-        json!({}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "order.identity_missing",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &cancel(ordered.id),
-        json!({"reason": ""}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "order.cancel_reason",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &cancel(ordered.id),
-        json!({}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_body",
-    )
-    .await;
+    let cases = [
+        (
+            Auth::SessionWithoutCsrf(&c.aino),
+            cancel(ordered.id),
+            reason.clone(),
+            StatusCode::FORBIDDEN,
+            "csrf",
+        ),
+        (
+            Auth::SessionWithoutCsrf(&c.aino),
+            hand(card.id),
+            identity("2032-05-31"),
+            StatusCode::FORBIDDEN,
+            "csrf",
+        ),
+        (
+            Auth::Session(&c.aino),
+            cancel(card.id),
+            reason.clone(),
+            StatusCode::CONFLICT,
+            "card.not_ordered",
+        ),
+        (
+            Auth::Session(&c.aino),
+            hand(ordered.id),
+            identity("2032-05-31"),
+            StatusCode::CONFLICT,
+            "card.not_produced",
+        ),
+        (
+            Auth::Session(&c.aino),
+            hand(card.id),
+            identity("2001-01-01"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order.identity_expired",
+        ),
+        (
+            Auth::Session(&c.aino),
+            hand(card.id),
+            json!({}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order.identity_missing",
+        ),
+        (
+            Auth::Session(&c.aino),
+            cancel(ordered.id),
+            json!({"reason": ""}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order.cancel_reason",
+        ),
+        (
+            Auth::Session(&c.aino),
+            cancel(ordered.id),
+            json!({}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+    ];
+    for (auth, uri, body, status, code) in cases {
+        refused(auth, &uri, body, status, code).await;
+    }
 
     // Done: the order as the point's list shows it.
     let r = call(
