@@ -21,7 +21,7 @@ mod cardtls;
 #[path = "../../ra/tests/support/mod.rs"]
 mod support;
 
-use cardtls::{CardSigningKey, Fixed, Listener, Pinned};
+use cardtls::{CardSigningKey, Fixed, Listener};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
@@ -32,7 +32,6 @@ use carepki_keys::testing::on_softhsm;
 use carepki_keys::{Card, CardKey, KeyAlgorithm, Pkcs11Module};
 use carepki_ra::cards::CardOrderRow;
 use carepki_web::cardauth::CardClock;
-use rustls::ClientConfig;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::sign::CertifiedKey;
 use serde_json::Value;
@@ -68,15 +67,7 @@ async fn request(
     path: &str,
     body: Option<(&str, &str)>,
 ) -> Result<(u16, Value), String> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Pinned {
-            der: server.server_cert.clone(),
-            algorithms: provider.signature_verification_algorithms,
-        }));
+    let builder = cardtls::pinned_client(&server.server_cert, &rustls::version::TLS13);
     let config = match card {
         None => builder.with_no_client_auth(),
         Some(card) => {

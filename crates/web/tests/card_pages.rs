@@ -23,7 +23,7 @@ mod softcard;
 #[path = "../../ra/tests/support/mod.rs"]
 mod support;
 
-use cardtls::{Listener, Pinned, software_key};
+use cardtls::{Listener, software_key};
 use std::sync::Arc;
 
 use carepki_ca::Authority;
@@ -32,7 +32,6 @@ use carepki_ra::cards::{CardOrderRow, holder_actor, renewal_opens_at};
 use carepki_store::CardOrderUpdate;
 use carepki_web::cardauth::CardClock;
 use carepki_web::i18n::{Lang, MISSING_MARK, format_date, format_datetime};
-use rustls::ClientConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use support::{PRESCRIBER, World, import_professionals, point_with_registrars, world_on};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -136,15 +135,7 @@ async fn request(
     headers: &[(&str, &str)],
     form: Option<&str>,
 ) -> Answer {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Pinned {
-            der: server.server_cert.clone(),
-            algorithms: provider.signature_verification_algorithms,
-        }));
+    let builder = cardtls::pinned_client(&server.server_cert, &rustls::version::TLS13);
     let config = match card {
         None => builder.with_no_client_auth(),
         Some(card) => builder

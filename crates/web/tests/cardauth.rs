@@ -10,7 +10,7 @@
 #[path = "support/cardtls.rs"]
 mod cardtls;
 
-use cardtls::{CardSigningKey, Fixed, Pinned, software_key};
+use cardtls::{CardSigningKey, Fixed, software_key};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -31,9 +31,9 @@ use carepki_x509::RevocationReason;
 use carepki_x509::SignatureAlgorithm;
 use carepki_x509::csr::build_request;
 use carepki_x509::name::{Attr, build_name};
+use rustls::SupportedProtocolVersion;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::sign::CertifiedKey;
-use rustls::{ClientConfig, SupportedProtocolVersion};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -213,15 +213,7 @@ async fn get_session(
     version: &'static SupportedProtocolVersion,
     client: Client,
 ) -> Result<(u16, Value), String> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
-        .with_protocol_versions(&[version])
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Pinned {
-            der: server.cert.der.clone(),
-            algorithms: provider.signature_verification_algorithms,
-        }));
+    let builder = cardtls::pinned_client(&server.cert.der, version);
     let chain = |c: Vec<Vec<u8>>| c.into_iter().map(CertificateDer::from).collect::<Vec<_>>();
     let config = match client {
         Client::None => builder.with_no_client_auth(),

@@ -120,6 +120,24 @@ impl ServerCertVerifier for Pinned {
     }
 }
 
+/// A client configuration, up to the client's certificate, that speaks only
+/// `version` and accepts only the server certificate `server_cert`
+/// ([`Pinned`]).
+pub(crate) fn pinned_client(
+    server_cert: &[u8],
+    version: &'static rustls::SupportedProtocolVersion,
+) -> rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_protocol_versions(&[version])
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Pinned {
+            der: server_cert.to_vec(),
+            algorithms: provider.signature_verification_algorithms,
+        }))
+}
+
 /// A software P-256 key: its PKCS#8 document and its SubjectPublicKeyInfo.
 pub(crate) fn software_key() -> (Vec<u8>, Vec<u8>) {
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &SystemRandom::new())
