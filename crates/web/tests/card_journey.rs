@@ -21,23 +21,18 @@ mod cardtls;
 #[path = "../../ra/tests/support/mod.rs"]
 mod support;
 
-use cardtls::{CardSigningKey, Fixed, Pinned};
+use cardtls::{CardSigningKey, Fixed, Listener};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
 use carepki_ca::Authority;
-use carepki_ca::authority::now_unix;
 use carepki_keys::testing::on_softhsm;
 use carepki_keys::{Card, CardKey, KeyAlgorithm, Pkcs11Module};
 use carepki_ra::cards::CardOrderRow;
-use carepki_store::OrganisationRow;
-use carepki_web::cardauth::{
-    self, CardAuthState, CardClock, CardPeer, CardTlsListener, CardTlsSettings,
-};
-use rustls::ClientConfig;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use carepki_web::cardauth::CardClock;
+use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::sign::CertifiedKey;
 use serde_json::Value;
 use support::{
@@ -50,12 +45,6 @@ const HOST: &str = "kortti.jarvilaakso-hva.fi";
 const SO_PIN: &str = "card-issuer-so-pin";
 const PIN1: &str = "2468";
 const PIN2: &str = "13579135";
-
-/// The card listener on the loopback and what a client needs to reach it.
-struct Listener {
-    addr: SocketAddr,
-    server_cert: Vec<u8>,
-}
 
 /// A card's authentication certificate and key, on the token.
 fn on_card(card: &Arc<Card>) -> (Vec<u8>, CardSigningKey) {
@@ -78,15 +67,7 @@ async fn request(
     path: &str,
     body: Option<(&str, &str)>,
 ) -> Result<(u16, Value), String> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Pinned {
-            der: server.server_cert.clone(),
-            algorithms: provider.signature_verification_algorithms,
-        }));
+    let builder = cardtls::pinned_client(&server.server_cert, &rustls::version::TLS13);
     let config = match card {
         None => builder.with_no_client_auth(),
         Some(card) => {
@@ -130,77 +111,10 @@ const JSON: &str = "application/json";
 
 // ---- the CA side ----
 
-/// A server certificate for [`HOST`] from the CA itself (profile `server`),
-/// as an operator gets one with `carepki issue --profile server`, and its key.
-async fn server_certificate(ca: &Authority) -> (carepki_ca::Issued, Vec<u8>) {
-    use aws_lc_rs::encoding::AsDer as _;
-    use aws_lc_rs::rand::SystemRandom;
-    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
-    use carepki_x509::csr::build_request;
-    use carepki_x509::name::{Attr, build_name};
-    // The point's organisation administers the listener's domain (R-ELIGIBLE).
-    let mut org: OrganisationRow = ca.store().organisation(ORG).await.unwrap().unwrap();
-    org.domains = vec!["jarvilaakso-hva.fi".into()];
-    ca.store()
-        .import_organisations(&[org], "test", now_unix())
-        .await
-        .unwrap();
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
-    let spki = key.public_key().as_der().unwrap().as_ref().to_vec();
-    let csr = build_request(
-        &build_name(&[(Attr::CommonName, HOST)]).unwrap(),
-        &spki,
-        carepki_x509::SignatureAlgorithm::EcdsaSha256,
-        |msg| Ok(key.sign(&rng, msg).unwrap().as_ref().to_vec()),
-    )
-    .unwrap();
-    let issued = ca
-        .issue(&carepki_ca::IssueRequest {
-            profile: carepki_policy::ProfileId::Server,
-            org_oid: ORG.into(),
-            csr,
-            common_name: HOST.into(),
-            dns_names: vec![HOST.into()],
-            emails: vec![],
-            days: None,
-            ca: None,
-            actor: "test".into(),
-        })
-        .await
-        .unwrap();
-    (issued, pkcs8.as_ref().to_vec())
-}
-
 /// The card listener of `ca` on the loopback, on `clock` (the handshake and
 /// the routes share it).
 async fn start_listener(ca: &Arc<Authority>, clock: &CardClock) -> Listener {
-    let (cert, key) = server_certificate(ca).await;
-    let intermediate = ca.loaded_ca(&cert.ca).unwrap().row.cert_der.clone();
-    let settings = CardTlsSettings {
-        cert_chain: vec![cert.der.clone().into(), intermediate.into()],
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
-        accept_test: false,
-        clock: clock.clone(),
-    };
-    let config = cardauth::server_config(ca, settings).unwrap();
-    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let listener = CardTlsListener::new(tcp, config).unwrap();
-    let addr = axum::serve::Listener::local_addr(&listener).unwrap();
-    let app = cardauth::router(CardAuthState::new(ca, false).with_clock(clock.clone()));
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<CardPeer>(),
-        )
-        .await
-        .unwrap();
-    });
-    Listener {
-        addr,
-        server_cert: cert.der,
-    }
+    cardtls::start_listener(ca, clock, ORG, "jarvilaakso-hva.fi", HOST).await
 }
 
 /// The service's plain-HTTP side (OCSP, CRLs) on the loopback, as

@@ -17,28 +17,21 @@
 
 #[path = "support/cardtls.rs"]
 mod cardtls;
+#[path = "support/softcard.rs"]
+mod softcard;
 
 #[path = "../../ra/tests/support/mod.rs"]
 mod support;
 
-use cardtls::Pinned;
-use std::net::SocketAddr;
+use cardtls::{Listener, software_key};
 use std::sync::Arc;
 
-use aws_lc_rs::encoding::AsDer as _;
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
+use carepki_ca::Authority;
 use carepki_ca::authority::now_unix;
-use carepki_ca::{Authority, CardIssueRequest};
-use carepki_policy::CardKind;
-use carepki_policy::card::HolderFacts;
 use carepki_ra::cards::{CardOrderRow, holder_actor, renewal_opens_at};
-use carepki_store::{CardOrderUpdate, OrganisationRow};
-use carepki_web::cardauth::{
-    self, CardAuthState, CardClock, CardPeer, CardTlsListener, CardTlsSettings,
-};
+use carepki_store::CardOrderUpdate;
+use carepki_web::cardauth::CardClock;
 use carepki_web::i18n::{Lang, MISSING_MARK, format_date, format_datetime};
-use rustls::ClientConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use support::{PRESCRIBER, World, import_professionals, point_with_registrars, world_on};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -55,16 +48,8 @@ struct SoftCard {
     auth_key: Vec<u8>,
 }
 
-fn software_key() -> (Vec<u8>, Vec<u8>) {
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &SystemRandom::new())
-        .unwrap();
-    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
-    let spki = key.public_key().as_der().unwrap().as_ref().to_vec();
-    (pkcs8.as_ref().to_vec(), spki)
-}
-
 /// A professional card for `regno` ordered at `point` by `registrar`,
-/// produced with software keys (as `support::produce_without_token`, keeping
+/// produced with software keys (`softcard::produce_with_keys`, keeping
 /// the authentication key) and activated.
 async fn activated_card(w: &World, registrar: i64, point: i64, regno: &str) -> SoftCard {
     let now = now_unix();
@@ -74,55 +59,23 @@ async fn activated_card(w: &World, registrar: i64, point: i64, regno: &str) -> S
         .await
         .unwrap()
         .remove(0);
-    let s = |k: &str| order.holder[k].as_str().unwrap_or_default().to_owned();
     let (auth_key, auth_spki) = software_key();
     let (_, sign_spki) = software_key();
-    let req = CardIssueRequest {
-        card_id: carepki_ra::cards::production::card_id(order.id),
-        kind: CardKind::Professional,
-        replaces: None,
-        holder: HolderFacts {
-            given_name: s("given_name"),
-            surname: s("surname"),
-            holder_number: order.holder_number.clone(),
-            title: s("title"),
-            prescriber: order.holder["prescriber"].as_bool().unwrap_or(false),
-            sv_number: order.holder["sv_number"].as_str().map(str::to_owned),
-        },
-        org_oid: order.org_oid.clone(),
-        days: None,
-        authentication_spki: auth_spki,
-        signature_spki: sign_spki,
-        actor: "test".into(),
-    };
-    let (auth, sign) = w.cards.authority().unwrap().issue_card(&req).await.unwrap();
-    let update = |from: &str, to: &str, action: &str, serials| CardOrderUpdate {
-        from_state: from.into(),
-        to_state: to.into(),
-        action: action.into(),
-        card_label: None,
-        serials,
-        detail: serde_json::json!({}),
-    };
-    w.store
-        .update_card_order(
-            order.id,
-            &update(
-                "ordered",
-                "produced",
-                "card.produce",
-                Some((auth.serial.clone(), sign.serial.clone())),
-            ),
-            "test",
-            now,
-        )
-        .await
-        .unwrap();
+    let ca = w.cards.authority().unwrap();
+    let (order, auth) =
+        softcard::produce_with_keys(&w.store, ca, &order, auth_spki, sign_spki, now).await;
     let order = w
         .store
         .update_card_order(
             order.id,
-            &update("produced", "activated", "card.activate", None),
+            &CardOrderUpdate {
+                from_state: "produced".into(),
+                to_state: "activated".into(),
+                action: "card.activate".into(),
+                card_label: None,
+                serials: None,
+                detail: serde_json::json!({}),
+            },
             &holder_actor(&order.holder_number),
             now,
         )
@@ -135,81 +88,10 @@ async fn activated_card(w: &World, registrar: i64, point: i64, regno: &str) -> S
     }
 }
 
-/// A server certificate for [`HOST`] from the CA itself, and its key.
-async fn server_certificate(ca: &Authority) -> (carepki_ca::Issued, Vec<u8>) {
-    use carepki_x509::csr::build_request;
-    use carepki_x509::name::{Attr, build_name};
-    let mut org: OrganisationRow = ca
-        .store()
-        .organisation(support::ORG)
-        .await
-        .unwrap()
-        .unwrap();
-    org.domains = vec!["jarvilaakso-hva.fi".into()];
-    ca.store()
-        .import_organisations(&[org], "test", now_unix())
-        .await
-        .unwrap();
-    let (pkcs8, spki) = software_key();
-    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8).unwrap();
-    let rng = SystemRandom::new();
-    let csr = build_request(
-        &build_name(&[(Attr::CommonName, HOST)]).unwrap(),
-        &spki,
-        carepki_x509::SignatureAlgorithm::EcdsaSha256,
-        |msg| Ok(key.sign(&rng, msg).unwrap().as_ref().to_vec()),
-    )
-    .unwrap();
-    let issued = ca
-        .issue(&carepki_ca::IssueRequest {
-            profile: carepki_policy::ProfileId::Server,
-            org_oid: support::ORG.into(),
-            csr,
-            common_name: HOST.into(),
-            dns_names: vec![HOST.into()],
-            emails: vec![],
-            days: None,
-            ca: None,
-            actor: "test".into(),
-        })
-        .await
-        .unwrap();
-    (issued, pkcs8)
-}
-
 /// The card listener on the loopback, as `carepki serve --card-listen` runs it
 /// (`cardauth::router`, which has the pages), on `clock`.
-struct Listener {
-    addr: SocketAddr,
-    server_cert: Vec<u8>,
-}
-
 async fn start_listener(ca: &Arc<Authority>, clock: &CardClock) -> Listener {
-    let (cert, key) = server_certificate(ca).await;
-    let intermediate = ca.loaded_ca(&cert.ca).unwrap().row.cert_der.clone();
-    let settings = CardTlsSettings {
-        cert_chain: vec![cert.der.clone().into(), intermediate.into()],
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
-        accept_test: false,
-        clock: clock.clone(),
-    };
-    let config = cardauth::server_config(ca, settings).unwrap();
-    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let listener = CardTlsListener::new(tcp, config).unwrap();
-    let addr = axum::serve::Listener::local_addr(&listener).unwrap();
-    let app = cardauth::router(CardAuthState::new(ca, false).with_clock(clock.clone()));
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<CardPeer>(),
-        )
-        .await
-        .unwrap();
-    });
-    Listener {
-        addr,
-        server_cert: cert.der,
-    }
+    cardtls::start_listener(ca, clock, support::ORG, "jarvilaakso-hva.fi", HOST).await
 }
 
 /// An answer: status, headers (names lower case), body.
@@ -253,15 +135,7 @@ async fn request(
     headers: &[(&str, &str)],
     form: Option<&str>,
 ) -> Answer {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Pinned {
-            der: server.server_cert.clone(),
-            algorithms: provider.signature_verification_algorithms,
-        }));
+    let builder = cardtls::pinned_client(&server.server_cert, &rustls::version::TLS13);
     let config = match card {
         None => builder.with_no_client_auth(),
         Some(card) => builder
@@ -590,24 +464,23 @@ async fn the_holders_pages() {
         );
 
         // Revocation: the confirmation and the reason are required.
-        let a = post(
-            &server,
-            &nurse,
-            "/card/revoke",
-            &format!("csrf={nurse_csrf}&reason=keyCompromise"),
-        )
-        .await;
-        assert_eq!(a.status, 422, "{backend}: {}", a.body);
-        assert!(a.has(r#"data-code="revocation.unconfirmed""#), "{backend}");
-        let a = post(
-            &server,
-            &nurse,
-            "/card/revoke",
-            &format!("csrf={nurse_csrf}&reason=privilegeWithdrawn&confirm=yes"),
-        )
-        .await;
-        assert_eq!(a.status, 422, "{backend}: {}", a.body);
-        assert!(a.has(r#"data-code="revocation.reason""#), "{backend}");
+        for (form, code) in [
+            (
+                format!("csrf={nurse_csrf}&reason=keyCompromise"),
+                "revocation.unconfirmed",
+            ),
+            (
+                format!("csrf={nurse_csrf}&reason=privilegeWithdrawn&confirm=yes"),
+                "revocation.reason",
+            ),
+        ] {
+            let a = post(&server, &nurse, "/card/revoke", &form).await;
+            assert_eq!(a.status, 422, "{backend}: {code}: {}", a.body);
+            assert!(
+                a.has(&format!(r#"data-code="{code}""#)),
+                "{backend}: {code}"
+            );
+        }
         assert!(unchanged(&w, &nurse).await, "{backend}");
         let a = post(
             &server,

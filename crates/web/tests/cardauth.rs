@@ -10,15 +10,14 @@
 #[path = "support/cardtls.rs"]
 mod cardtls;
 
-use cardtls::{CardSigningKey, Fixed, Pinned};
+use cardtls::{CardSigningKey, Fixed, software_key};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use carepki_ca::authority::now_unix;
 use carepki_ca::init::{InitOptions, prepare, run_ceremony};
 use carepki_ca::{Authority, CardIssueRequest, DataDir, IssueRequest, Issued};
@@ -27,14 +26,14 @@ use carepki_keys::{Card, CardKey, KeyAlgorithm, Passphrase, Pkcs11Module};
 use carepki_policy::card::{HolderFacts, TEST_IDENTITIES};
 use carepki_policy::{CardKind, ProfileId};
 use carepki_store::{OrganisationRow, Store};
-use carepki_web::cardauth::{self, CardAuthState, CardPeer, CardTlsListener, CardTlsSettings};
+use carepki_web::cardauth::CardClock;
 use carepki_x509::RevocationReason;
 use carepki_x509::SignatureAlgorithm;
 use carepki_x509::csr::build_request;
 use carepki_x509::name::{Attr, build_name};
+use rustls::SupportedProtocolVersion;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::sign::CertifiedKey;
-use rustls::{ClientConfig, SupportedProtocolVersion};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -123,15 +122,6 @@ fn card_request(kind: CardKind, auth: Vec<u8>, sign: Vec<u8>) -> CardIssueReques
     }
 }
 
-/// A software P-256 key: PKCS#8 and its SubjectPublicKeyInfo.
-fn software_key() -> (Vec<u8>, Vec<u8>) {
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &SystemRandom::new())
-        .unwrap();
-    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
-    let spki = key.public_key().as_der().unwrap().as_ref().to_vec();
-    (pkcs8.as_ref().to_vec(), spki)
-}
-
 /// A software card: its two certificates and keys (authentication first).
 struct SoftCard {
     auth: Issued,
@@ -197,25 +187,10 @@ struct Server {
 async fn start(ca: &Arc<Authority>, accept_test: bool) -> Server {
     let (cert, key) = server_certificate(ca).await;
     let intermediate = ca.loaded_ca(&cert.ca).unwrap().row.cert_der.clone();
-    let settings = CardTlsSettings {
-        cert_chain: vec![cert.der.clone().into(), intermediate.clone().into()],
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.clone())),
-        accept_test,
-        clock: cardauth::CardClock::system(),
-    };
-    let config = cardauth::server_config(ca, settings).unwrap();
-    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let listener = CardTlsListener::new(tcp, config).unwrap();
-    let addr = axum::serve::Listener::local_addr(&listener).unwrap();
-    let app = cardauth::router(CardAuthState::new(ca, accept_test));
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<CardPeer>(),
-        )
-        .await
-        .unwrap();
-    });
+    let chain = vec![cert.der.clone().into(), intermediate.clone().into()];
+    let addr =
+        cardtls::serve_card_listener(ca, chain, key.clone(), accept_test, &CardClock::system())
+            .await;
     Server {
         addr,
         cert,
@@ -238,15 +213,7 @@ async fn get_session(
     version: &'static SupportedProtocolVersion,
     client: Client,
 ) -> Result<(u16, Value), String> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
-        .with_protocol_versions(&[version])
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Pinned {
-            der: server.cert.der.clone(),
-            algorithms: provider.signature_verification_algorithms,
-        }));
+    let builder = cardtls::pinned_client(&server.cert.der, version);
     let chain = |c: Vec<Vec<u8>>| c.into_iter().map(CertificateDer::from).collect::<Vec<_>>();
     let config = match client {
         Client::None => builder.with_no_client_auth(),

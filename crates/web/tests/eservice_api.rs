@@ -18,7 +18,7 @@ mod support;
 
 use support::Reply;
 use support::eservice::{
-    self as es, Auth, DOMAIN_A, ORG_A, ORG_B, PDF, Payload, Session, World, call,
+    self as es, Auth, DOMAIN_A, ORG_A, ORG_B, PDF, Payload, Session, World, admin_of, call, officer,
 };
 
 /// POST of a JSON body; the future owns what it needs.
@@ -104,30 +104,6 @@ fn attributes(set_cookie: &str) -> Vec<String> {
         .skip(1)
         .map(|a| a.trim().to_ascii_lowercase())
         .collect()
-}
-
-/// A new person with organisation `org`'s customer account, acting for it.
-async fn admin_of(w: &World, identity: &str, name: &str, org: &str) -> Session {
-    let s = es::sign_up(&w.app, identity, name).await;
-    let r = post_json(
-        &w.app,
-        "/api/v1/accounts",
-        Auth::Session(&s),
-        json!({"org_oid": org}),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    s
-}
-
-/// A CA officer.
-async fn officer(w: &World, identity: &str) -> Session {
-    let s = es::sign_up(&w.app, identity, "Olli Officer").await;
-    w.store()
-        .grant_global_role(s.user_id, "ca-officer", "test", now_unix())
-        .await
-        .unwrap();
-    s
 }
 
 /// A new application of `profile` by `s`: its id.

@@ -25,10 +25,10 @@ use serde_json::json;
 mod support;
 
 use support::eservice::{
-    self as es, Auth, ORG_A, ORG_B, PDF, Payload, Session, World, call, produce_without_token,
-    registrar_point, staff_order,
+    self as es, Auth, ORG_A, ORG_B, PDF, Payload, Session, World, call, get_page, post_page,
+    produce_without_token, registrar_point, staff_order,
 };
-use support::{Reply, send};
+use support::send;
 
 /// A prescriber with valid rights (SV number 900101).
 const PRESCRIBER: &str = "99900000101";
@@ -112,34 +112,6 @@ async fn cast() -> Cast {
     }
 }
 
-/// GET `uri` as `s`.
-async fn page(w: &World, s: &Session, uri: &str) -> Reply {
-    send(
-        &w.app,
-        Request::get(uri)
-            .header(header::COOKIE, &s.cookie)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
-}
-
-/// POST the form `fields` to `uri` as `s`.
-async fn post_form(w: &World, s: &Session, uri: &str, fields: &[(&str, &str)]) -> Reply {
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    send(
-        &w.app,
-        Request::post(uri)
-            .header(header::COOKIE, &s.cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await
-}
-
 fn has_id(html: &str, id: &str) -> bool {
     html.contains(&format!("id=\"{id}\""))
 }
@@ -184,11 +156,11 @@ async fn a_registrar_orders_cards_on_the_page() {
     let at = format!("/orders?point={point}");
 
     // The home page links to the orders for a registrar.
-    let r = page(w, &c.aino, "/").await;
+    let r = get_page(w, &c.aino, "/").await;
     assert!(has_id(&r.text(), "nav-orders"), "{}", r.text());
 
     for lang in Lang::ALL {
-        let r = page(w, &c.aino, &format!("{at}&lang={}", lang.code())).await;
+        let r = get_page(w, &c.aino, &format!("{at}&lang={}", lang.code())).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let html = r.text();
         assert!(!html.contains(MISSING_MARK), "{lang:?}: {html}");
@@ -235,7 +207,7 @@ async fn a_registrar_orders_cards_on_the_page() {
         "holder_number",
         PRESCRIBER,
     );
-    let r = post_form(w, &c.aino, "/orders", &f).await;
+    let r = post_page(w, &c.aino, "/orders", &f).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let done = format!("/orders?point={point}&done=card-ordered");
     assert_eq!(r.headers[header::LOCATION], done.as_str());
@@ -259,7 +231,7 @@ async fn a_registrar_orders_cards_on_the_page() {
         ("title", "Osastosihteeri"),
         ("org_oid", ORG_A),
     ]);
-    let r = post_form(w, &c.aino, "/orders", &f).await;
+    let r = post_page(w, &c.aino, "/orders", &f).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let orders = orders_of(w, c.point).await;
     assert_eq!(orders.len(), 2);
@@ -275,19 +247,19 @@ async fn a_registrar_orders_cards_on_the_page() {
         ("kind", "test"),
         ("count", "3"),
     ];
-    let r = post_form(w, &c.rasmus, "/orders", &f).await;
+    let r = post_page(w, &c.rasmus, "/orders", &f).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let orders = orders_of(w, c.point).await;
     assert_eq!(orders.iter().filter(|o| o.kind == "test").count(), 3);
     // Left empty, the count is the domain's one card.
     let f = set(f, "count", "");
-    let r = post_form(w, &c.rasmus, "/orders", &f).await;
+    let r = post_page(w, &c.rasmus, "/orders", &f).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let orders = orders_of(w, c.point).await;
     assert_eq!(orders.iter().filter(|o| o.kind == "test").count(), 4);
 
     // The list after the redirect: the notice and every order.
-    let r = page(w, &c.aino, &format!("{done}&lang=sv")).await;
+    let r = get_page(w, &c.aino, &format!("{done}&lang=sv")).await;
     let html = r.text();
     assert!(html.contains("data-done=\"card-ordered\""), "{html}");
     assert!(html.contains(&i18n::t(Lang::Sv, "es-done-card-ordered")));
@@ -319,7 +291,7 @@ async fn refused_orders_store_nothing() {
     let audit = w.store().audit_events(None).await.unwrap().len();
 
     let refused = async |s: &Session, f: &[(&str, &str)], status: StatusCode, code: &str| {
-        let r = post_form(w, s, "/orders", f).await;
+        let r = post_page(w, s, "/orders", f).await;
         let html = r.text();
         assert_eq!(r.status, status, "{code}: {html}");
         assert!(
@@ -415,7 +387,7 @@ async fn refused_orders_store_nothing() {
         "registrar.not_approved",
     )
     .await;
-    let r = page(w, &c.pekka, &format!("/orders?point={point}")).await;
+    let r = get_page(w, &c.pekka, &format!("/orders?point={point}")).await;
     let html = r.text();
     assert!(html.contains("data-registrar-state=\"pending\""), "{html}");
     assert!(has_id(&html, "may-not-order") && !has_id(&html, "order-card"));
@@ -461,14 +433,14 @@ async fn refused_orders_store_nothing() {
 async fn a_user_of_another_organisation_gets_no_point() {
     let c = cast().await;
     let w = &c.w;
-    let r = page(w, &c.bertta, "/").await;
+    let r = get_page(w, &c.bertta, "/").await;
     assert!(!has_id(&r.text(), "nav-orders"));
-    let r = page(w, &c.bertta, "/orders").await;
+    let r = get_page(w, &c.bertta, "/orders").await;
     assert_eq!(r.status, StatusCode::OK);
     let html = r.text();
     assert!(has_id(&html, "no-points"), "{html}");
     assert!(!html.contains("data-point="));
-    let r = page(w, &c.bertta, &format!("/orders?point={}", c.point)).await;
+    let r = get_page(w, &c.bertta, &format!("/orders?point={}", c.point)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let html = r.text();
     assert!(html.contains("data-code=\"registrar.not_of_point\""));
@@ -555,61 +527,60 @@ async fn the_order_api() {
                          status: StatusCode,
                          code: &str| {
         let r = call(app, "POST", uri, auth, Payload::Json(body)).await;
-        assert_eq!(r.status, status, "{code}: {}", r.text());
-        assert_eq!(r.json()["code"], code);
-        assert_eq!(count().await, n, "{code}");
+        assert_eq!(r.status, status, "{code} at {uri}: {}", r.text());
+        assert_eq!(r.json()["code"], code, "{code} at {uri}");
+        assert_eq!(count().await, n, "{code} at {uri}");
     };
     let mut no_right = body.clone();
     no_right["holder_number"] = json!(NO_VALID_RIGHT);
-    refused(
-        Auth::Session(&c.aino),
-        &orders,
-        no_right,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "order.no_valid_right",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.pekka),
-        &orders,
-        body.clone(),
-        StatusCode::FORBIDDEN,
-        "registrar.not_approved",
-    )
-    .await;
     let b_orders = format!("/api/v1/registration-points/{}/card-orders", c.point_b);
-    refused(
-        Auth::Session(&c.aino),
-        &b_orders,
-        body.clone(),
-        StatusCode::FORBIDDEN,
-        "registrar.not_of_point",
-    )
-    .await;
-    refused(
-        Auth::SessionWithoutCsrf(&c.aino),
-        &orders,
-        body.clone(),
-        StatusCode::FORBIDDEN,
-        "csrf",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &orders,
-        json!({"kind": "test", "count": 21}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "order.test_count",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &orders,
-        json!({"kind": 5}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_body",
-    )
-    .await;
+    let cases = [
+        (
+            Auth::Session(&c.aino),
+            &orders,
+            no_right,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order.no_valid_right",
+        ),
+        (
+            Auth::Session(&c.pekka),
+            &orders,
+            body.clone(),
+            StatusCode::FORBIDDEN,
+            "registrar.not_approved",
+        ),
+        (
+            Auth::Session(&c.aino),
+            &b_orders,
+            body.clone(),
+            StatusCode::FORBIDDEN,
+            "registrar.not_of_point",
+        ),
+        (
+            Auth::SessionWithoutCsrf(&c.aino),
+            &orders,
+            body.clone(),
+            StatusCode::FORBIDDEN,
+            "csrf",
+        ),
+        (
+            Auth::Session(&c.aino),
+            &orders,
+            json!({"kind": "test", "count": 21}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order.test_count",
+        ),
+        (
+            Auth::Session(&c.aino),
+            &orders,
+            json!({"kind": 5}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+    ];
+    for (auth, uri, body, status, code) in cases {
+        refused(auth, uri, body, status, code).await;
+    }
     // An API token of B has no person behind it.
     let r = call(
         app,
@@ -755,7 +726,7 @@ async fn a_registrar_cancels_and_hands_over_on_the_page() {
     let test = produce_without_token(w, &test, now_unix()).await;
 
     for lang in Lang::ALL {
-        let r = page(w, &c.aino, &format!("{at}&lang={}", lang.code())).await;
+        let r = get_page(w, &c.aino, &format!("{at}&lang={}", lang.code())).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let html = r.text();
         assert!(!html.contains(MISSING_MARK), "{lang:?}: {html}");
@@ -792,7 +763,7 @@ async fn a_registrar_cancels_and_hands_over_on_the_page() {
         ("point_id", point.as_str()),
         ("reason", "Tilattu väärälle henkilölle"),
     ];
-    let r = post_form(w, &c.aino, &format!("/orders/{}/cancel", mistaken.id), &f).await;
+    let r = post_page(w, &c.aino, &format!("/orders/{}/cancel", mistaken.id), &f).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(
         r.headers[header::LOCATION],
@@ -807,7 +778,7 @@ async fn a_registrar_cancels_and_hands_over_on_the_page() {
 
     // Handing the card over, with the holder's passport.
     let f = handover_fields(&c.aino, &point, "2032-05-31");
-    let r = post_form(w, &c.aino, &format!("/orders/{}/hand-over", card.id), &f).await;
+    let r = post_page(w, &c.aino, &format!("/orders/{}/hand-over", card.id), &f).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(
         r.headers[header::LOCATION],
@@ -839,7 +810,7 @@ async fn a_registrar_cancels_and_hands_over_on_the_page() {
         ("csrf", c.rasmus.csrf.as_str()),
         ("point_id", point.as_str()),
     ];
-    let r = post_form(w, &c.rasmus, &format!("/orders/{}/hand-over", test.id), &f).await;
+    let r = post_page(w, &c.rasmus, &format!("/orders/{}/hand-over", test.id), &f).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let o = w.store().card_order(test.id).await.unwrap().unwrap();
     assert_eq!(
@@ -848,7 +819,7 @@ async fn a_registrar_cancels_and_hands_over_on_the_page() {
     );
 
     // The list after the redirect, in Swedish.
-    let r = page(w, &c.aino, &format!("{at}&done=card-handed-over&lang=sv")).await;
+    let r = get_page(w, &c.aino, &format!("{at}&done=card-handed-over&lang=sv")).await;
     let html = r.text();
     assert!(html.contains("data-done=\"card-handed-over\""), "{html}");
     assert!(html.contains(&i18n::t(Lang::Sv, "es-done-card-handed-over")));
@@ -860,7 +831,7 @@ async fn a_registrar_cancels_and_hands_over_on_the_page() {
     assert!(!tr.contains("<form"), "{tr}");
     assert!(tr.contains("Tilattu väärälle henkilölle"));
     assert!(!html.contains(HANDOVER_DOC));
-    let r = page(w, &c.aino, &format!("{at}&done=card-cancelled")).await;
+    let r = get_page(w, &c.aino, &format!("{at}&done=card-cancelled")).await;
     assert!(
         r.text()
             .contains(&i18n::t(Lang::Fi, "es-done-card-cancelled"))
@@ -897,7 +868,7 @@ async fn refused_cancels_and_hand_overs_store_nothing() {
 
     let refused =
         async |s: &Session, uri: &str, f: &[(&str, &str)], status: StatusCode, code: &str| {
-            let r = post_form(w, s, uri, f).await;
+            let r = post_page(w, s, uri, f).await;
             let html = r.text();
             assert_eq!(r.status, status, "{code}: {html}");
             assert!(
@@ -1073,10 +1044,10 @@ async fn the_cancel_and_hand_over_api() {
                          status: StatusCode,
                          code: &str| {
         let r = call(app, "POST", uri, auth, Payload::Json(body)).await;
-        assert_eq!(r.status, status, "{code}: {}", r.text());
-        assert_eq!(r.json()["code"], code);
-        assert!(!r.text().contains(HANDOVER_DOC));
-        assert_eq!(orders_state(&c).await, before, "{code}");
+        assert_eq!(r.status, status, "{code} at {uri}: {}", r.text());
+        assert_eq!(r.json()["code"], code, "{code} at {uri}");
+        assert!(!r.text().contains(HANDOVER_DOC), "{code} at {uri}");
+        assert_eq!(orders_state(&c).await, before, "{code} at {uri}");
         r.json()
     };
     // An API token has no person behind it.
@@ -1148,70 +1119,67 @@ async fn the_cancel_and_hand_over_api() {
             .map(|d| d.replace(&ghost.to_string(), "N"))
     );
     // Without the CSRF token; the wrong state; an expired document; no reason; a bad body.
-    refused(
-        Auth::SessionWithoutCsrf(&c.aino),
-        &cancel(ordered.id),
-        reason.clone(),
-        StatusCode::FORBIDDEN,
-        "csrf",
-    )
-    .await;
-    refused(
-        Auth::SessionWithoutCsrf(&c.aino),
-        &hand(card.id),
-        identity("2032-05-31"),
-        StatusCode::FORBIDDEN,
-        "csrf",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &cancel(card.id),
-        reason.clone(),
-        StatusCode::CONFLICT,
-        "card.not_ordered",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &hand(ordered.id),
-        identity("2032-05-31"),
-        StatusCode::CONFLICT,
-        "card.not_produced",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &hand(card.id),
-        identity("2001-01-01"),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "order.identity_expired",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &hand(card.id),
-        json!({}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "order.identity_missing",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &cancel(ordered.id),
-        json!({"reason": ""}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "order.cancel_reason",
-    )
-    .await;
-    refused(
-        Auth::Session(&c.aino),
-        &cancel(ordered.id),
-        json!({}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_body",
-    )
-    .await;
+    let cases = [
+        (
+            Auth::SessionWithoutCsrf(&c.aino),
+            cancel(ordered.id),
+            reason.clone(),
+            StatusCode::FORBIDDEN,
+            "csrf",
+        ),
+        (
+            Auth::SessionWithoutCsrf(&c.aino),
+            hand(card.id),
+            identity("2032-05-31"),
+            StatusCode::FORBIDDEN,
+            "csrf",
+        ),
+        (
+            Auth::Session(&c.aino),
+            cancel(card.id),
+            reason.clone(),
+            StatusCode::CONFLICT,
+            "card.not_ordered",
+        ),
+        (
+            Auth::Session(&c.aino),
+            hand(ordered.id),
+            identity("2032-05-31"),
+            StatusCode::CONFLICT,
+            "card.not_produced",
+        ),
+        (
+            Auth::Session(&c.aino),
+            hand(card.id),
+            identity("2001-01-01"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order.identity_expired",
+        ),
+        (
+            Auth::Session(&c.aino),
+            hand(card.id),
+            json!({}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order.identity_missing",
+        ),
+        (
+            Auth::Session(&c.aino),
+            cancel(ordered.id),
+            json!({"reason": ""}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "order.cancel_reason",
+        ),
+        (
+            Auth::Session(&c.aino),
+            cancel(ordered.id),
+            json!({}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+    ];
+    for (auth, uri, body, status, code) in cases {
+        refused(auth, &uri, body, status, code).await;
+    }
 
     // Done: the order as the point's list shows it.
     let r = call(

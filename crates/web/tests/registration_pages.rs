@@ -22,7 +22,10 @@ use serde_json::json;
 
 mod support;
 
-use support::eservice::{self as es, Auth, ORG_A, ORG_B, PRIVATE, Payload, Session, World, call};
+use support::eservice::{
+    self as es, Auth, ORG_A, ORG_B, PRIVATE, Payload, Session, World, admin_of, call, get_page,
+    officer, post_page,
+};
 use support::{Reply, send};
 
 /// A one-page PDF with a correct cross-reference table: a training
@@ -62,34 +65,6 @@ fn training_pdf(name: &str) -> Vec<u8> {
         .as_bytes(),
     );
     out
-}
-
-/// GET `uri` with `s`'s session.
-async fn get(w: &World, s: &Session, uri: &str) -> Reply {
-    send(
-        &w.app,
-        Request::get(uri)
-            .header(header::COOKIE, &s.cookie)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
-}
-
-/// POST a form to `uri` with `s`'s session.
-async fn post(w: &World, s: &Session, uri: &str, fields: &[(&str, &str)]) -> Reply {
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    send(
-        &w.app,
-        Request::post(uri)
-            .header(header::COOKIE, &s.cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await
 }
 
 /// POST a multipart form with a file to `uri` with `s`'s session.
@@ -162,32 +137,6 @@ fn assert_refused(r: &Reply, status: StatusCode, code: &str) {
     );
 }
 
-/// Signs `identity` up and creates the customer account of `org`: its
-/// administrator.
-async fn admin_of(w: &World, identity: &str, name: &str, org: &str) -> Session {
-    let s = es::sign_up(&w.app, identity, name).await;
-    let r = call(
-        &w.app,
-        "POST",
-        "/api/v1/accounts",
-        Auth::Session(&s),
-        Payload::Json(json!({ "org_oid": org })),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    s
-}
-
-/// Signs `identity` up as a CA officer.
-async fn officer(w: &World, identity: &str) -> Session {
-    let s = es::sign_up(&w.app, identity, "Olli Officer").await;
-    w.store()
-        .grant_global_role(s.user_id, "ca-officer", "test", now_unix())
-        .await
-        .unwrap();
-    s
-}
-
 /// Signs `identity` up as a user of `admin`'s organisation `org`.
 async fn member_of(w: &World, admin: &Session, org: &str, identity: &str, name: &str) -> Session {
     let p = w.principal(admin.user_id, Some(org)).await;
@@ -223,18 +172,18 @@ async fn an_organisation_gets_a_registration_point_that_may_order() {
     let bob = member_of(&w, &admin, ORG_A, "030390-9019", "Bertta Rekisteröijä").await;
 
     // The navigation: only administrators and officers see their link.
-    let home = get(&w, &admin, "/").await;
+    let home = get_page(&w, &admin, "/").await;
     assert!(has(&home, "id=\"nav-registration\""));
     assert!(!has(&home, "id=\"nav-registration-review\""));
-    let home = get(&w, &olli, "/").await;
+    let home = get_page(&w, &olli, "/").await;
     assert!(has(&home, "id=\"nav-registration-review\""));
     assert!(!has(&home, "id=\"nav-registration\""));
-    let home = get(&w, &bob, "/").await;
+    let home = get_page(&w, &bob, "/").await;
     assert!(!has(&home, "nav-registration"));
 
     // The page in every language, with the agreement and its version.
     for lang in Lang::ALL {
-        let r = get(&w, &admin, &format!("/registration?lang={}", lang.code())).await;
+        let r = get_page(&w, &admin, &format!("/registration?lang={}", lang.code())).await;
         assert_page(&r, lang, "registration");
         for id in ["points", "point-applications", "apply-point", "agreement"] {
             assert!(has(&r, &format!("id=\"{id}\"")), "{id}");
@@ -250,12 +199,12 @@ async fn an_organisation_gets_a_registration_point_that_may_order() {
         assert!(has(&r, "type=\"checkbox\" name=\"agreement_signed\""));
         assert!(!has(&r, "id=\"poa\""), "a public organisation gives none");
     }
-    let page = get(&w, &admin, "/registration").await;
+    let page = get_page(&w, &admin, "/registration").await;
     let token = csrf(&page);
 
     // Unsigned: refused with its message, nothing stored.
     let name = "Järvilaakson rekisteröintipiste";
-    let r = post(
+    let r = post_page(
         &w,
         &admin,
         "/registration/point-applications",
@@ -283,7 +232,7 @@ async fn an_organisation_gets_a_registration_point_that_may_order() {
     assert!(apps(&w).await.is_empty());
 
     // Signed: post/redirect/get, the application waiting.
-    let r = post(
+    let r = post_page(
         &w,
         &admin,
         "/registration/point-applications",
@@ -299,7 +248,7 @@ async fn an_organisation_gets_a_registration_point_that_may_order() {
         r.headers[header::LOCATION],
         "/registration?done=point-applied"
     );
-    let r = get(&w, &admin, "/registration?done=point-applied&lang=sv").await;
+    let r = get_page(&w, &admin, "/registration?done=point-applied&lang=sv").await;
     assert_page(&r, Lang::Sv, "after applying");
     assert!(has(&r, "data-done=\"point-applied\""));
     assert!(has(&r, "data-state=\"pending\""));
@@ -309,7 +258,7 @@ async fn an_organisation_gets_a_registration_point_that_may_order() {
 
     // The officer's review page: the application, accepted.
     for lang in Lang::ALL {
-        let r = get(
+        let r = get_page(
             &w,
             &olli,
             &format!("/registration/review?lang={}", lang.code()),
@@ -320,17 +269,17 @@ async fn an_organisation_gets_a_registration_point_that_may_order() {
         assert!(has(&r, "class=\"accept-point") && has(&r, "class=\"reject-point"));
         assert!(has(&r, "textarea") && has(&r, "name=\"reason\""));
     }
-    let review = get(&w, &olli, "/registration/review").await;
+    let review = get_page(&w, &olli, "/registration/review").await;
     let otoken = csrf(&review);
     let accept = format!("/registration/point-applications/{}/accept", app.id);
-    let r = post(&w, &olli, &accept, &[("csrf", &otoken)]).await;
+    let r = post_page(&w, &olli, &accept, &[("csrf", &otoken)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(
         r.headers[header::LOCATION],
         "/registration/review?done=point-accepted"
     );
     // Decided once.
-    let r = post(&w, &olli, &accept, &[("csrf", &otoken)]).await;
+    let r = post_page(&w, &olli, &accept, &[("csrf", &otoken)]).await;
     assert_refused(&r, StatusCode::CONFLICT, "regpoint.application_decided");
 
     // The point exists, and has no registrars yet.
@@ -345,7 +294,7 @@ async fn an_organisation_gets_a_registration_point_that_may_order() {
     assert_eq!(points.len(), 1);
     let point = points[0].id;
     assert_eq!(points[0].name, name);
-    let r = get(&w, &admin, "/registration").await;
+    let r = get_page(&w, &admin, "/registration").await;
     assert!(
         has(
             &r,
@@ -398,25 +347,25 @@ async fn an_organisation_gets_a_registration_point_that_may_order() {
     let registrars = w.store().registrars_of_point(point).await.unwrap();
     assert_eq!(registrars.len(), 2);
     assert!(registrars.iter().all(|r| r.state == "pending"));
-    let r = get(&w, &admin, "/registration?done=registrar-applied").await;
+    let r = get_page(&w, &admin, "/registration?done=registrar-applied").await;
     assert!(has(&r, "data-done=\"registrar-applied\""));
     assert!(has(&r, "Bertta Rekisteröijä"));
     assert!(!has(&r, "class=\"apply-registrar"), "everybody is one now");
 
     // The officer reads each training certificate as uploaded and approves.
-    let review = get(&w, &olli, "/registration/review").await;
+    let review = get_page(&w, &olli, "/registration/review").await;
     for (reg, pdf) in registrars.iter().zip(&pdfs) {
         assert!(has(&review, &format!("data-registrar-id=\"{}\"", reg.id)));
         let link = format!("/api/v1/registrars/{}/training", reg.id);
         assert!(has(&review, &link.replace('/', "&#x2f;")) || has(&review, &link));
-        let file = get(&w, &olli, &link).await;
+        let file = get_page(&w, &olli, &link).await;
         assert_eq!(file.status, StatusCode::OK);
         assert_eq!(file.content_type, "application/pdf");
         assert_eq!(&file.body, pdf);
     }
     assert!(has(&review, "class=\"approve-registrar"));
     for reg in &registrars {
-        let r = post(
+        let r = post_page(
             &w,
             &olli,
             &format!("/registration/registrars/{}/approve", reg.id),
@@ -429,13 +378,13 @@ async fn an_organisation_gets_a_registration_point_that_may_order() {
             "/registration/review?done=registrar-approved"
         );
     }
-    let r = get(&w, &olli, "/registration/review?done=registrar-approved").await;
+    let r = get_page(&w, &olli, "/registration/review?done=registrar-approved").await;
     assert!(has(&r, "data-done=\"registrar-approved\""));
     assert!(!has(&r, "class=\"approve-registrar"), "none pending");
 
     // The point may order now (two approved registrars).
     assert!(w.es.cards().point(point).await.unwrap().may_order);
-    let r = get(&w, &admin, "/registration").await;
+    let r = get_page(&w, &admin, "/registration").await;
     assert!(has(
         &r,
         &format!("data-point-id=\"{point}\" data-may-order=\"true\"")
@@ -469,11 +418,11 @@ async fn refusals_change_nothing() {
         }
         (apps, regs)
     };
-    let token = csrf(&get(&w, &admin, "/registration").await);
+    let token = csrf(&get_page(&w, &admin, "/registration").await);
 
     // Without the CSRF token: 403 and nothing stored (form and upload).
     let before = snapshot().await;
-    let r = post(
+    let r = post_page(
         &w,
         &admin,
         "/registration/point-applications",
@@ -504,12 +453,12 @@ async fn refusals_change_nothing() {
     }
 
     // The organisation's user and another organisation's administrator.
-    let r = get(&w, &bob, "/registration").await;
+    let r = get_page(&w, &bob, "/registration").await;
     assert_refused(&r, StatusCode::FORBIDDEN, "role");
-    let r = get(&w, &admin, "/registration/review").await;
+    let r = get_page(&w, &admin, "/registration/review").await;
     assert_refused(&r, StatusCode::FORBIDDEN, "officer_only");
-    let otoken = csrf(&get(&w, &other, "/registration").await);
-    let r = get(&w, &other, "/registration").await;
+    let otoken = csrf(&get_page(&w, &other, "/registration").await);
+    let r = get_page(&w, &other, "/registration").await;
     assert!(!has(&r, &format!("data-point-id=\"{}\"", point.id)));
     let r = post_file(
         &w,
@@ -530,7 +479,7 @@ async fn refusals_change_nothing() {
         .await
         .unwrap();
     let before = snapshot().await;
-    let r = post(
+    let r = post_page(
         &w,
         &other,
         &format!("/registration/point-applications/{}/accept", app.id),
@@ -551,14 +500,14 @@ async fn refusals_change_nothing() {
         .unwrap();
     let before_reg = snapshot().await;
     assert_ne!(before, before_reg);
-    let r = get(
+    let r = get_page(
         &w,
         &other,
         &format!("/api/v1/registrars/{}/training", reg.id),
     )
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = post(
+    let r = post_page(
         &w,
         &other,
         &format!("/registration/registrars/{}/approve", reg.id),
@@ -569,9 +518,9 @@ async fn refusals_change_nothing() {
     assert_eq!(before_reg, snapshot().await);
 
     // A rejection needs a reason; the organisation reads it.
-    let vtoken = csrf(&get(&w, &olli, "/registration/review").await);
+    let vtoken = csrf(&get_page(&w, &olli, "/registration/review").await);
     let reject = format!("/registration/point-applications/{}/reject", app.id);
-    let r = post(&w, &olli, &reject, &[("csrf", &vtoken), ("reason", " ")]).await;
+    let r = post_page(&w, &olli, &reject, &[("csrf", &vtoken), ("reason", " ")]).await;
     assert_refused(
         &r,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -579,9 +528,9 @@ async fn refusals_change_nothing() {
     );
     assert_eq!(before_reg, snapshot().await);
     let reason = "Rekisteröintipisteellä ei ole tiloja.";
-    let r = post(&w, &olli, &reject, &[("csrf", &vtoken), ("reason", reason)]).await;
+    let r = post_page(&w, &olli, &reject, &[("csrf", &vtoken), ("reason", reason)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    let r = get(&w, &admin, "/registration").await;
+    let r = get_page(&w, &admin, "/registration").await;
     assert!(has(&r, "data-state=\"rejected\""));
     assert!(has(&r, reason));
     // A second registrar application for the same person: refused.
@@ -614,14 +563,14 @@ async fn a_private_organisation_gives_and_withdraws_a_power_of_attorney() {
         .await
         .unwrap();
     for lang in Lang::ALL {
-        let r = get(&w, &pirkko, &format!("/registration?lang={}", lang.code())).await;
+        let r = get_page(&w, &pirkko, &format!("/registration?lang={}", lang.code())).await;
         assert_page(&r, lang, "private");
         assert!(has(&r, "id=\"poa\"") && has(&r, "id=\"give-poa\""));
         assert!(has(&r, &format!("<option value=\"{}\">", point.id)));
         assert!(has(&r, "Järvilaakson piste"));
     }
-    let token = csrf(&get(&w, &pirkko, "/registration").await);
-    let r = post(
+    let token = csrf(&get_page(&w, &pirkko, "/registration").await);
+    let r = post_page(
         &w,
         &pirkko,
         "/registration/powers-of-attorney",
@@ -632,7 +581,7 @@ async fn a_private_organisation_gives_and_withdraws_a_power_of_attorney() {
     assert_eq!(r.headers[header::LOCATION], "/registration?done=poa-given");
     let poa = w.store().poas_of_point(point.id).await.unwrap().remove(0);
     assert_eq!(poa.grantor_oid, PRIVATE);
-    let r = get(&w, &pirkko, "/registration?done=poa-given").await;
+    let r = get_page(&w, &pirkko, "/registration?done=poa-given").await;
     assert!(has(&r, "data-done=\"poa-given\""));
     assert!(has(
         &r,
@@ -640,7 +589,7 @@ async fn a_private_organisation_gives_and_withdraws_a_power_of_attorney() {
     ));
     assert!(has(&r, "class=\"withdraw-poa"));
     // One in force per point.
-    let r = post(
+    let r = post_page(
         &w,
         &pirkko,
         "/registration/powers-of-attorney",
@@ -649,7 +598,7 @@ async fn a_private_organisation_gives_and_withdraws_a_power_of_attorney() {
     .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     let withdraw = format!("/registration/powers-of-attorney/{}/withdraw", poa.id);
-    let r = post(&w, &pirkko, &withdraw, &[("csrf", &token), ("reason", "")]).await;
+    let r = post_page(&w, &pirkko, &withdraw, &[("csrf", &token), ("reason", "")]).await;
     assert_refused(&r, StatusCode::UNPROCESSABLE_ENTITY, "poa.reason");
     assert!(
         w.store()
@@ -660,7 +609,7 @@ async fn a_private_organisation_gives_and_withdraws_a_power_of_attorney() {
             .revoked_at
             .is_none()
     );
-    let r = post(
+    let r = post_page(
         &w,
         &pirkko,
         &withdraw,
@@ -674,7 +623,7 @@ async fn a_private_organisation_gives_and_withdraws_a_power_of_attorney() {
     );
     let row = w.store().poa(poa.id).await.unwrap().unwrap();
     assert_eq!(row.revoke_reason.as_deref(), Some("Sopimus päättyi"));
-    let r = get(&w, &pirkko, "/registration").await;
+    let r = get_page(&w, &pirkko, "/registration").await;
     assert!(has(&r, "data-state=\"withdrawn\""));
     assert!(!has(&r, "class=\"withdraw-poa"));
 }

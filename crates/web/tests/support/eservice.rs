@@ -273,6 +273,37 @@ pub async fn call(
     send(app, request(method, uri, auth, None, body)).await
 }
 
+/// GET page `uri` with `s`'s session, as a browser asks for it (the session
+/// cookie, no CSRF header).
+pub async fn get_page(w: &World, s: &Session, uri: &str) -> Reply {
+    send(
+        &w.app,
+        Request::get(uri)
+            .header(header::COOKIE, &s.cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// POST the form `fields` (`application/x-www-form-urlencoded`) to `uri` with
+/// `s`'s session, as a browser sends it (the CSRF token, if any, among the
+/// fields).
+pub async fn post_page(w: &World, s: &Session, uri: &str, fields: &[(&str, &str)]) -> Reply {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    send(
+        &w.app,
+        Request::post(uri)
+            .header(header::COOKIE, &s.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
 /// The `Set-Cookie` header that sets cookie `name`, if any.
 pub fn set_cookie(r: &Reply, name: &str) -> Option<String> {
     r.headers
@@ -354,6 +385,32 @@ pub async fn sign_up(app: &axum::Router, identity: &str, name: &str) -> Session 
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     session_of(app, &r).await
+}
+
+/// Signs `identity` up and creates the customer account of `org`
+/// (`POST /api/v1/accounts`): its administrator.
+pub async fn admin_of(w: &World, identity: &str, name: &str, org: &str) -> Session {
+    let s = sign_up(&w.app, identity, name).await;
+    let r = call(
+        &w.app,
+        "POST",
+        "/api/v1/accounts",
+        Auth::Session(&s),
+        Payload::Json(json!({ "org_oid": org })),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    s
+}
+
+/// Signs `identity` up as a CA officer.
+pub async fn officer(w: &World, identity: &str) -> Session {
+    let s = sign_up(&w.app, identity, "Olli Officer").await;
+    w.store()
+        .grant_global_role(s.user_id, "ca-officer", "test", now_unix())
+        .await
+        .unwrap();
+    s
 }
 
 /// A registered person signs in again: a new session of his.
@@ -488,7 +545,6 @@ pub async fn produce_without_token_on(
     order: &carepki_store::CardOrderRow,
     now: i64,
 ) -> carepki_store::CardOrderRow {
-    use carepki_policy::CardKind;
     let spki = || {
         EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING)
             .unwrap()
@@ -498,44 +554,9 @@ pub async fn produce_without_token_on(
             .as_ref()
             .to_vec()
     };
-    let s = |k: &str| order.holder[k].as_str().unwrap_or_default().to_owned();
-    let req = carepki_ca::CardIssueRequest {
-        card_id: carepki_ra::cards::production::card_id(order.id),
-        kind: CardKind::parse(&order.kind).unwrap(),
-        replaces: order.holder["replaces_kind"]
-            .as_str()
-            .and_then(CardKind::parse),
-        holder: carepki_policy::card::HolderFacts {
-            given_name: s("given_name"),
-            surname: s("surname"),
-            holder_number: order.holder_number.clone(),
-            title: s("title"),
-            prescriber: order.holder["prescriber"].as_bool().unwrap_or(false),
-            sv_number: order.holder["sv_number"].as_str().map(str::to_owned),
-        },
-        org_oid: order.org_oid.clone(),
-        days: None,
-        authentication_spki: spki(),
-        signature_spki: spki(),
-        actor: "test".into(),
-    };
-    let (auth, sign) = ca.issue_card(&req).await.unwrap();
-    store
-        .update_card_order(
-            order.id,
-            &carepki_store::CardOrderUpdate {
-                from_state: "ordered".into(),
-                to_state: "produced".into(),
-                action: "card.produce".into(),
-                card_label: Some(format!("SOFT{}", order.id)),
-                serials: Some((auth.serial, sign.serial)),
-                detail: json!({ "produced_at": now }),
-            },
-            "test",
-            now,
-        )
+    super::softcard::produce_with_keys(store, ca, order, spki(), spki(), now)
         .await
-        .unwrap()
+        .0
 }
 
 /// The content type of [`multipart`] bodies.
