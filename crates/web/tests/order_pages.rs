@@ -4,8 +4,9 @@
 //! sent as `application/x-www-form-urlencoded`, post/redirect/get), and the
 //! API `/api/v1/registrar/points`,
 //! `/api/v1/registration-points/{id}/card-orders`, and the registrar's
-//! cancel and hand-over (`/api/v1/card-orders/{id}/cancellation`,
-//! `/api/v1/card-orders/{id}/hand-over`, the row forms of the order list).
+//! cancel, hand-over and revocation (`/api/v1/card-orders/{id}/cancellation`,
+//! `/api/v1/card-orders/{id}/hand-over`, `/api/v1/card-orders/{id}/revocation`,
+//! the row forms of the order list).
 //!
 //! The world: a registration point of A whose approved registrars are Aino
 //! and Rasmus; a pending registrar Pekka at the same point; a point of B
