@@ -1694,3 +1694,59 @@ async fn the_revocation_api() {
         .unwrap();
     assert_eq!(listed, &v);
 }
+
+/// An activated card (the holder's activation stood in for by the store's
+/// state change, as `produce_without_token` stands in for production) has
+/// the revoke form too and is revoked through it.
+#[tokio::test]
+async fn an_activated_card_is_revoked_on_the_page() {
+    let c = cast().await;
+    let w = &c.w;
+    let point = c.point.to_string();
+    let card = produced(&c, "Käytössä").await;
+    let card = w
+        .store()
+        .update_card_order(
+            card.id,
+            &carepki_store::CardOrderUpdate {
+                from_state: "produced".into(),
+                to_state: "activated".into(),
+                action: "card.activate".into(),
+                card_label: None,
+                serials: None,
+                detail: json!({ "activated_at": now_unix() }),
+            },
+            "test",
+            now_unix(),
+        )
+        .await
+        .unwrap();
+    let r = page(w, &c.rasmus, &format!("/orders?point={point}")).await;
+    let html = r.text();
+    let tr = row(&html, card.id);
+    assert!(tr.contains("data-state=\"activated\""), "{tr}");
+    assert!(tr.contains("class=\"revoke-card\""), "{tr}");
+    let r = post_form(
+        w,
+        &c.rasmus,
+        &format!("/orders/{}/revoke", card.id),
+        &revoke_fields(&c.rasmus, &point, "cessationOfOperation"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let o = w.store().card_order(card.id).await.unwrap().unwrap();
+    assert_eq!(o.state, "revoked");
+    assert_eq!(
+        card_statuses(w, &o).await,
+        revoked_for("cessationOfOperation")
+    );
+    let e = w
+        .store()
+        .audit_events(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .rfind(|e| e.action == "card.revoke")
+        .unwrap();
+    assert_eq!(e.actor, format!("user:{}", c.rasmus.user_id));
+}
