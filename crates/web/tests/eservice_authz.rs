@@ -97,8 +97,8 @@ fn blind_to_a(who: Who) -> bool {
 /// else is its registrar, so everybody else is refused
 /// `registrar.not_of_point` (as for a point that does not exist) and API
 /// tokens `registrar.user_only`. An order at that point (`reg-order`, its
-/// card not made yet; `reg-made`, its card produced) is cancelled or
-/// handed over only by those two; everybody else gets 404 `not_found`, as
+/// card not made yet; `reg-made`, its card produced) is cancelled, handed
+/// over or revoked only by those two; everybody else gets 404 `not_found`, as
 /// for an order that does not exist, so nothing is revealed about other
 /// points' orders.
 ///
@@ -155,6 +155,7 @@ GET    /api/v1/registration-points/{id}/card-orders          reg-point   401  20
 POST   /api/v1/registration-points/{id}/card-orders          reg-point   401  201 201 403 -    403 403 403 403 403 403 403
 POST   /api/v1/card-orders/{id}/cancellation                 reg-order   401  200 200 404 -    404 404 404 404 403 403 404
 POST   /api/v1/card-orders/{id}/hand-over                    reg-made    401  200 200 404 -    404 404 404 404 403 403 404
+POST   /api/v1/card-orders/{id}/revocation                   reg-made    401  200 200 404 -    404 404 404 404 403 403 404
 GET    /api/v1/registrar/points                              none        401  200 200 200 -    200 200 200 200 403 403 200
 GET    /api/v1/api-tokens                                    none        401  200 403 403 -    200 403 403 403 403 403 200
 POST   /api/v1/api-tokens                                    none        401  201 403 403 -    201 403 403 403 403 403 201
@@ -588,6 +589,9 @@ fn build(line: &Line, fx: &Fixture) -> (String, String, Payload) {
             "serial": fx.serial, "reason": "keyCompromise", "confirm": true
         })),
         ("/api/v1/api-tokens", _) if line.method == "POST" => json(json!({"name": "walker"})),
+        ("/api/v1/card-orders/{id}/revocation", _) => {
+            json(json!({"reason": "keyCompromise", "confirm": true}))
+        }
         (p, _) if p.ends_with("/revocation") => json(json!({"confirm": true})),
         ("/api/v1/registration-point-applications", _) if line.method == "POST" => {
             json(json!({"name": "Kävelypiste", "agreement_signed": true}))

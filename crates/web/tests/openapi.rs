@@ -56,7 +56,7 @@ const PUBLIC: [(&str, &str); 6] = [
 ];
 
 /// The e-service's `/api/v1` routes (issue 4, point 9), as (method, path).
-const ESERVICE: [(&str, &str); 49] = [
+const ESERVICE: [(&str, &str); 50] = [
     ("POST", "/api/v1/register"),
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/session/organisation"),
@@ -106,6 +106,7 @@ const ESERVICE: [(&str, &str); 49] = [
     ("POST", "/api/v1/registration-points/{id}/card-orders"),
     ("POST", "/api/v1/card-orders/{id}/cancellation"),
     ("POST", "/api/v1/card-orders/{id}/hand-over"),
+    ("POST", "/api/v1/card-orders/{id}/revocation"),
     ("GET", "/api/v1/api-tokens"),
     ("POST", "/api/v1/api-tokens"),
     ("DELETE", "/api/v1/api-tokens/{id}"),
@@ -1543,6 +1544,76 @@ async fn the_eservice_answers_match_the_document() {
             "/api/v1/card-orders/987654321/hand-over",
             a,
             Payload::Json(identity),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["code"], "not_found");
+
+    // Revoking the handed-over card (issue 5, point 7): both certificates;
+    // refusals as problems (no confirmation, a reason not of the list, an
+    // API token, revoked already, an order that does not exist).
+    let revoke_t = "/api/v1/card-orders/{id}/revocation";
+    let revoke_at = format!("/api/v1/card-orders/{to_hand}/revocation");
+    for (auth, body, status, code) in [
+        (
+            a,
+            json!({"reason": "keyCompromise"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "revocation.unconfirmed",
+        ),
+        (
+            a,
+            json!({"reason": "certificateHold", "confirm": true}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "revocation.reason",
+        ),
+        (
+            Auth::Bearer(&bearer),
+            json!({"reason": "keyCompromise", "confirm": true}),
+            StatusCode::FORBIDDEN,
+            "registrar.user_only",
+        ),
+    ] {
+        let r = rec
+            .es(revoke_t, "POST", &revoke_at, auth, Payload::Json(body))
+            .await;
+        assert_eq!(r.status, status, "{}", r.text());
+        assert_eq!(r.json()["code"], code);
+    }
+    let r = rec
+        .es(
+            revoke_t,
+            "POST",
+            &revoke_at,
+            Auth::Session(&bob),
+            Payload::Json(json!({"reason": "keyCompromise", "confirm": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["state"], "revoked");
+    let o = w.store().card_order(to_hand).await.unwrap().unwrap();
+    for serial in [&o.auth_serial, &o.sign_serial].into_iter().flatten() {
+        let cert = w.store().certificate(serial).await.unwrap().unwrap();
+        assert_eq!(cert.status, "revoked", "{serial}");
+    }
+    let r = rec
+        .es(
+            revoke_t,
+            "POST",
+            &revoke_at,
+            a,
+            Payload::Json(json!({"reason": "unspecified", "confirm": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["code"], "card.already_revoked");
+    let r = rec
+        .es(
+            revoke_t,
+            "POST",
+            "/api/v1/card-orders/987654321/revocation",
+            a,
+            Payload::Json(json!({"reason": "unspecified", "confirm": true})),
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

@@ -161,4 +161,44 @@ impl CardService {
             .pop()
             .ok_or_else(|| EsError::unavailable("the store answered no revoked order"))
     }
+
+    /// Registrar `user_id` revokes the card of order `order_id` in the
+    /// e-service: as [`Self::revoke_card`], with `reason` an RFC 5280 name of
+    /// [`RevocationReason::ALL`] as written (else 422 `revocation.reason`),
+    /// once he `confirmed` that it cannot be undone (else 422
+    /// `revocation.unconfirmed`). An order he may not act on and a card that
+    /// cannot be revoked are refused before the reason and the confirmation.
+    pub async fn revoke_card_confirmed(
+        &self,
+        user_id: i64,
+        order_id: i64,
+        reason: &str,
+        confirmed: bool,
+        now: i64,
+    ) -> EsResult<CardOrderRow> {
+        let order = self.order_of_registrar(user_id, order_id).await?;
+        check_revocable(&order)?;
+        let Some(reason) = RevocationReason::ALL
+            .into_iter()
+            .find(|r| r.name() == reason.trim())
+        else {
+            let names: Vec<&str> = RevocationReason::ALL.iter().map(|r| r.name()).collect();
+            return Err(EsError::invalid(
+                "revocation.reason",
+                format!(
+                    "choose the reason, one of: {} (revocation is final: a card is never \
+                     put on hold)",
+                    names.join(", ")
+                ),
+            ));
+        };
+        if !confirmed {
+            return Err(EsError::invalid(
+                "revocation.unconfirmed",
+                "revocation cannot be undone: confirm that you want both certificates of the \
+                 card revoked (\"confirm\": true)",
+            ));
+        }
+        self.revoke_card(user_id, order_id, reason, now).await
+    }
 }

@@ -80,3 +80,8 @@ es-done-card-handed-over = The card was recorded as handed over to its holder.
 error-order-cancel-reason = Say why the order is cancelled: 1 to 200 characters on one line.
 error-card-not-ordered = Only an order whose card has not been made yet can be cancelled. A card that has been made is revoked instead; a cancelled order stays cancelled.
 error-card-handed-over = The card has already been handed over to its holder.
+
+# Revoking a card at the registration point (issue 5, point 7; docs/CARDS.md).
+es-orders-revoke = Revoke the card
+es-orders-revoke-choose = Choose the reason
+es-orders-revoke-confirm = I understand that both certificates of the card are revoked and that the revocation cannot be undone.

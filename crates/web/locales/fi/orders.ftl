@@ -80,3 +80,8 @@ es-done-card-handed-over = Kortti kirjattiin luovutetuksi haltijalle.
 error-order-cancel-reason = Kerro, miksi tilaus perutaan: 1–200 merkkiä yhdellä rivillä.
 error-card-not-ordered = Vain tilauksen, jonka korttia ei ole vielä valmistettu, voi perua. Valmistettu kortti suljetaan; peruttu tilaus pysyy peruttuna.
 error-card-handed-over = Kortti on jo luovutettu haltijalle.
+
+# Kortin sulkeminen rekisteröintipisteessä (issue 5, kohta 7; docs/CARDS.md).
+es-orders-revoke = Sulje kortti
+es-orders-revoke-choose = Valitse syy
+es-orders-revoke-confirm = Ymmärrän, että kortin molemmat varmenteet suljetaan eikä sulkemista voi perua.

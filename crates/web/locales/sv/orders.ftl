@@ -80,3 +80,8 @@ es-done-card-handed-over = Kortet registrerades som utlämnat till innehavaren.
 error-order-cancel-reason = Ange varför beställningen annulleras: 1–200 tecken på en rad.
 error-card-not-ordered = Endast en beställning vars kort inte har tillverkats ännu kan annulleras. Ett tillverkat kort spärras i stället; en annullerad beställning förblir annullerad.
 error-card-handed-over = Kortet har redan lämnats ut till innehavaren.
+
+# Spärra ett kort vid registreringspunkten (issue 5, punkt 7; docs/CARDS.md).
+es-orders-revoke = Spärra kortet
+es-orders-revoke-choose = Välj orsak
+es-orders-revoke-confirm = Jag förstår att båda certifikaten på kortet spärras och att spärrningen inte kan ångras.

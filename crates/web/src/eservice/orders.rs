@@ -25,9 +25,15 @@
 //!   test card): the domain's
 //!   [`CardService::hand_over`](carepki_ra::cards::CardService::hand_over);
 //!   200 with the order as the point's list shows it.
+//! - `POST /api/v1/card-orders/{id}/revocation` (`{"reason", "confirm"}`):
+//!   the domain's
+//!   [`CardService::revoke_card_confirmed`](carepki_ra::cards::CardService::revoke_card_confirmed),
+//!   both certificates of a produced or activated card (R-CARD-CERTS); 200
+//!   with the order as the point's list shows it.
 //! - `GET /orders` and `POST /orders`: the same for people (the DOM contract
-//!   is `docs/ESERVICE-PAGES.md`), with `POST /orders/{id}/cancel` and
-//!   `POST /orders/{id}/hand-over` from the order list. A refused form shows
+//!   is `docs/ESERVICE-PAGES.md`), with `POST /orders/{id}/cancel`,
+//!   `POST /orders/{id}/hand-over` and `POST /orders/{id}/revoke` from the
+//!   order list. A refused form shows
 //!   the page again with what was typed and `.error[data-code]`; the
 //!   document number is never put in a URL.
 //!
@@ -58,8 +64,23 @@ use crate::i18n::{self, PageLang};
 /// The card kinds a registrar orders, in the form's order.
 pub(crate) const ORDER_KINDS: [&str; 5] = ["professional", "staff", "actor", "temporary", "test"];
 
+/// The reasons a registrar gives for revoking a card, in the form's order
+/// (RFC 5280 names; the form has none chosen: he chooses one).
+pub(crate) const REVOCATION_REASONS: [&str; 5] = [
+    "keyCompromise",
+    "affiliationChanged",
+    "cessationOfOperation",
+    "superseded",
+    "unspecified",
+];
+
 /// The notices of the orders page (`?done=`); each is `es-done-<what>`.
-pub(crate) const ORDER_DONE: &[&str] = &["card-ordered", "card-cancelled", "card-handed-over"];
+pub(crate) const ORDER_DONE: &[&str] = &[
+    "card-ordered",
+    "card-cancelled",
+    "card-handed-over",
+    "card-revoked",
+];
 
 /// The API routes.
 pub(super) fn api_routes() -> Router<EsWeb> {
@@ -71,6 +92,7 @@ pub(super) fn api_routes() -> Router<EsWeb> {
         )
         .route("/api/v1/card-orders/{id}/cancellation", post(api_cancel))
         .route("/api/v1/card-orders/{id}/hand-over", post(api_hand_over))
+        .route("/api/v1/card-orders/{id}/revocation", post(api_revoke))
 }
 
 /// The page routes (they get the pages' headers in `router`).
@@ -79,6 +101,7 @@ pub(super) fn page_routes() -> Router<EsWeb> {
         .route("/orders", get(orders_page).post(order_form))
         .route("/orders/{id}/cancel", post(cancel_form))
         .route("/orders/{id}/hand-over", post(hand_over_form))
+        .route("/orders/{id}/revoke", post(revoke_form))
 }
 
 fn now() -> i64 {
@@ -181,6 +204,34 @@ struct HandOverInput {
     identity: Option<IdentityCheck>,
 }
 
+/// What `POST /api/v1/card-orders/{id}/revocation` takes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeInput {
+    /// An RFC 5280 name (`keyCompromise`, `affiliationChanged`, ...).
+    reason: String,
+    /// That the registrar knows revocation cannot be undone.
+    #[serde(default)]
+    confirm: bool,
+}
+
+/// Registrar `user` revokes the card of order `order` (both certificates),
+/// with `reason`, once `confirmed`: the order as the point's list shows it.
+async fn revoke(
+    web: &EsWeb,
+    user: i64,
+    order: i64,
+    reason: &str,
+    confirmed: bool,
+) -> EsResult<PointOrderView> {
+    web.es
+        .cards()
+        .revoke_card_confirmed(user, order, reason, confirmed, now())
+        .await
+        .map(|o| PointOrderView::from(&o))
+        .map_err(|e| hide_other_points(order, e))
+}
+
 /// Registrar `user` cancels order `order`: the order as the point's list
 /// shows it.
 async fn cancel(web: &EsWeb, user: i64, order: i64, reason: &str) -> EsResult<PointOrderView> {
@@ -243,6 +294,26 @@ async fn api_hand_over(
         let user = registrar_user(&c.principal)?;
         let input: HandOverInput = body(&bytes)?;
         hand_over(&web, user, order, input.identity.as_ref()).await
+    }
+    .await;
+    answer(&uri, StatusCode::OK, r)
+}
+
+async fn api_revoke(
+    State(web): State<EsWeb>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(order): Path<i64>,
+    bytes: Bytes,
+) -> Response {
+    let c = match caller(&web, &headers, &uri, true).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let r = async {
+        let user = registrar_user(&c.principal)?;
+        let input: RevokeInput = body(&bytes)?;
+        revoke(&web, user, order, &input.reason, input.confirm).await
     }
     .await;
     answer(&uri, StatusCode::OK, r)
@@ -412,12 +483,13 @@ async fn order_form(
     }
 }
 
-/// What was typed in an order row's form (cancel or hand-over), to show it
+/// What was typed in an order row's form (cancel, hand-over or revoke), to show it
 /// again after a refusal; `order` is the row's.
 #[derive(Debug, Default, serde::Serialize)]
 struct RowTyped {
     order: i64,
     reason: String,
+    confirm: bool,
     document_type: String,
     document_number: String,
     issuing_country: String,
@@ -430,6 +502,7 @@ impl RowTyped {
         Self {
             order,
             reason: f("reason"),
+            confirm: form.get("confirm").is_some_and(|v| !v.is_empty()),
             document_type: f("document_type"),
             document_number: f("document_number"),
             issuing_country: f("issuing_country"),
@@ -462,6 +535,7 @@ impl RowTyped {
 enum RowAction {
     Cancel,
     HandOver,
+    Revoke,
 }
 
 impl RowAction {
@@ -470,6 +544,7 @@ impl RowAction {
         match self {
             Self::Cancel => "card-cancelled",
             Self::HandOver => "card-handed-over",
+            Self::Revoke => "card-revoked",
         }
     }
 }
@@ -495,6 +570,18 @@ async fn hand_over_form(
     bytes: Bytes,
 ) -> Response {
     row_form(web, lang, headers, order, bytes, RowAction::HandOver).await
+}
+
+/// `POST /orders/{id}/revoke`: `reason` (an RFC 5280 name), `confirm`
+/// (a checkbox), hidden `point_id`.
+async fn revoke_form(
+    State(web): State<EsWeb>,
+    lang: PageLang,
+    headers: HeaderMap,
+    Path(order): Path<i64>,
+    bytes: Bytes,
+) -> Response {
+    row_form(web, lang, headers, order, bytes, RowAction::Revoke).await
 }
 
 /// A row form of the order list. Done, to the point's page with the notice;
@@ -525,6 +612,7 @@ async fn row_form(
         match action {
             RowAction::Cancel => cancel(&web, user, order, &typed.reason).await,
             RowAction::HandOver => hand_over(&web, user, order, typed.identity().as_ref()).await,
+            RowAction::Revoke => revoke(&web, user, order, &typed.reason, typed.confirm).await,
         }
     }
     .await;
@@ -582,6 +670,7 @@ async fn orders_view<'a>(
         .with("csrf", csrf_of(web, c))
         .with("kinds", ORDER_KINDS)
         .with("document_types", DOCUMENT_TYPES)
+        .with("revocation_reasons", REVOCATION_REASONS)
         .with("max_test_cards", MAX_TEST_CARDS)
         .with("typed", typed);
     let mut shown = error.cloned();
