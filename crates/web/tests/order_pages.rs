@@ -1315,7 +1315,7 @@ async fn a_registrar_revokes_a_card_on_the_page() {
 
     // The form on a produced row, in every language; none on an ordered row.
     for lang in Lang::ALL {
-        let r = page(w, &c.aino, &format!("{at}&lang={}", lang.code())).await;
+        let r = get_page(w, &c.aino, &format!("{at}&lang={}", lang.code())).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let html = r.text();
         assert!(!html.contains(MISSING_MARK), "{html}");
@@ -1341,7 +1341,7 @@ async fn a_registrar_revokes_a_card_on_the_page() {
     let before = orders_state(&c).await;
     let refused =
         async |s: &Session, uri: &str, f: &[(&str, &str)], status: StatusCode, code: &str| {
-            let r = post_form(w, s, uri, f).await;
+            let r = post_page(w, s, uri, f).await;
             let html = r.text();
             assert_eq!(r.status, status, "{code}: {html}");
             assert!(
@@ -1429,7 +1429,7 @@ async fn a_registrar_revokes_a_card_on_the_page() {
     );
 
     // Done.
-    let r = post_form(
+    let r = post_page(
         w,
         &c.aino,
         &revoke(card.id),
@@ -1455,7 +1455,7 @@ async fn a_registrar_revokes_a_card_on_the_page() {
         .unwrap()
         .expect("the holder's revocation mail is queued");
     assert_eq!(mail.recipient, "kalle@example.fi");
-    let r = page(w, &c.aino, &format!("{at}&done=card-revoked&lang=sv")).await;
+    let r = get_page(w, &c.aino, &format!("{at}&done=card-revoked&lang=sv")).await;
     let html = r.text();
     assert!(
         html.contains(&i18n::t(Lang::Sv, "es-done-card-revoked")),
@@ -1470,7 +1470,7 @@ async fn a_registrar_revokes_a_card_on_the_page() {
 
     // Once: revoked already.
     let before = orders_state(&c).await;
-    let r = post_form(
+    let r = post_page(
         w,
         &c.rasmus,
         &revoke(card.id),
@@ -1689,12 +1689,12 @@ async fn an_activated_card_is_revoked_on_the_page() {
         )
         .await
         .unwrap();
-    let r = page(w, &c.rasmus, &format!("/orders?point={point}")).await;
+    let r = get_page(w, &c.rasmus, &format!("/orders?point={point}")).await;
     let html = r.text();
     let tr = row(&html, card.id);
     assert!(tr.contains("data-state=\"activated\""), "{tr}");
     assert!(tr.contains("class=\"revoke-card\""), "{tr}");
-    let r = post_form(
+    let r = post_page(
         w,
         &c.rasmus,
         &format!("/orders/{}/revoke", card.id),
