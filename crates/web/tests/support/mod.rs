@@ -9,6 +9,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 pub mod eservice;
+pub mod orders;
 pub mod softcard;
 
 /// The prefix of CarePKI's problem types.
