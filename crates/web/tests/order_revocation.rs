@@ -102,6 +102,10 @@ async fn a_registrar_revokes_a_card_on_the_page() {
         assert!(tr.contains("type=\"checkbox\" name=\"confirm\""));
         assert!(tr.contains(&i18n::t(lang, "es-orders-revoke-confirm")));
         assert!(tr.contains(&i18n::t(lang, "es-orders-revoke")));
+        // The registrar's reasons fit a professional card too: a right ended.
+        let reason = i18n::t(lang, "es-orders-reason-affiliationChanged");
+        assert!(tr.contains(&reason), "{reason}: {tr}");
+        assert_ne!(reason, i18n::t(lang, "es-card-reason-affiliationChanged"));
         assert!(!row(&html, ordered.id).contains("revoke-card"));
     }
 

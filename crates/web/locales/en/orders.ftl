@@ -85,3 +85,10 @@ error-card-handed-over = The card has already been handed over to its holder.
 es-orders-revoke = Revoke the card
 es-orders-revoke-choose = Choose the reason
 es-orders-revoke-confirm = I understand that both certificates of the card are revoked and that the revocation cannot be undone.
+
+# The registrar's revocation reasons (a professional card as well as a staff or actor card).
+es-orders-reason-affiliationChanged = The holder’s right or employment has ended
+es-orders-reason-keyCompromise = The card is lost or may be in the wrong hands
+es-orders-reason-cessationOfOperation = The card is no longer needed
+es-orders-reason-superseded = The card has been replaced by a new one
+es-orders-reason-unspecified = Another reason

@@ -85,3 +85,10 @@ error-card-handed-over = Kortti on jo luovutettu haltijalle.
 es-orders-revoke = Sulje kortti
 es-orders-revoke-choose = Valitse syy
 es-orders-revoke-confirm = Ymmärrän, että kortin molemmat varmenteet suljetaan eikä sulkemista voi perua.
+
+# The registrar's revocation reasons (a professional card as well as a staff or actor card).
+es-orders-reason-affiliationChanged = Haltijan oikeus tai työsuhde on päättynyt
+es-orders-reason-keyCompromise = Kortti on kadonnut tai voinut joutua vääriin käsiin
+es-orders-reason-cessationOfOperation = Korttia ei enää tarvita
+es-orders-reason-superseded = Kortti on korvattu uudella
+es-orders-reason-unspecified = Muu syy

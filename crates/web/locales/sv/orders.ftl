@@ -85,3 +85,10 @@ error-card-handed-over = Kortet har redan lämnats ut till innehavaren.
 es-orders-revoke = Spärra kortet
 es-orders-revoke-choose = Välj orsak
 es-orders-revoke-confirm = Jag förstår att båda certifikaten på kortet spärras och att spärrningen inte kan ångras.
+
+# The registrar's revocation reasons (a professional card as well as a staff or actor card).
+es-orders-reason-affiliationChanged = Innehavarens rättighet eller anställning har upphört
+es-orders-reason-keyCompromise = Kortet har förlorats eller kan ha hamnat i fel händer
+es-orders-reason-cessationOfOperation = Kortet behövs inte längre
+es-orders-reason-superseded = Kortet har ersatts av ett nytt
+es-orders-reason-unspecified = Annan orsak
