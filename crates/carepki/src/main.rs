@@ -7,6 +7,7 @@ mod commands;
 mod cardlisten_cmd;
 mod cards_cmd;
 mod cli;
+mod cli_cards;
 mod document_cmd;
 mod eservice_cmd;
 mod incident_cmd;
