@@ -226,7 +226,9 @@ async fn hierarchies_profiles_and_ca_certificates() {
 
     // A TEST certificate is valid only in the TEST hierarchy (R-TYPES).
     let t = issue(&ca, ProfileId::TestServer, "t.jarvilaakso-hva.fi").await;
-    let r = inspect_pem(&ca, &t, now).await;
+    // Inspected at a time after its issuance (notBefore is the issuance's
+    // second, which may be later than `now`).
+    let r = inspect_pem(&ca, &t, now_unix()).await;
     assert_eq!(r.verdict, Verdict::Valid);
     assert_eq!(r.chain.hierarchy.as_deref(), Some("test"));
     assert!(!r.chain.valid_for_production);
@@ -236,7 +238,7 @@ async fn hierarchies_profiles_and_ca_certificates() {
 
     // System signature: digitalSignature + nonRepudiation, no EKU.
     let s = issue(&ca, ProfileId::SystemSignature, "Potilastietojärjestelmä").await;
-    let r = inspect_pem(&ca, &s, now).await;
+    let r = inspect_pem(&ca, &s, now_unix()).await;
     let usage = r.usage.unwrap();
     assert_eq!(usage.purpose, "system-signature");
     assert_eq!(usage.fit, Some(true), "{usage:#?}");
