@@ -18,12 +18,11 @@
 
 use carepki_policy::application::Role;
 use carepki_store::CardOrderRow;
-use carepki_x509::RevocationReason;
 use serde::Serialize;
 use serde_json::json;
 
 use super::CardService;
-use crate::eservice::{EsError, EsResult, Principal, REQUESTABLE_REASONS};
+use crate::eservice::{EsError, EsResult, Principal};
 
 /// A staff or actor card as the organisation sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,7 +106,7 @@ impl CardService {
 
     /// The administrator `p` revokes the card of order `order_id` of his
     /// organisation when the holder's employment ended: both certificates,
-    /// `reason` (an RFC 5280 name of [`REQUESTABLE_REASONS`]; by default
+    /// `reason` (an RFC 5280 name of `REQUESTABLE_REASONS`; by default
     /// `affiliationChanged`), once he `confirmed` that it cannot be undone.
     pub async fn revoke_organisation_card(
         &self,
@@ -146,25 +145,9 @@ impl CardService {
             ));
         }
         super::revocation::check_revocable(&order)?;
-        let reason = reason.unwrap_or("affiliationChanged");
-        if !REQUESTABLE_REASONS.contains(&reason) {
-            return Err(EsError::invalid(
-                "revocation.reason",
-                "choose the reason: affiliationChanged (the employment ended; the default), \
-                 keyCompromise (the card is lost or may be in wrong hands), \
-                 cessationOfOperation (no longer needed), superseded (replaced by a new card) \
-                 or unspecified",
-            ));
-        }
-        if !confirmed {
-            return Err(EsError::invalid(
-                "revocation.unconfirmed",
-                "revocation cannot be undone: confirm that you want both certificates of the \
-                 card revoked (\"confirm\": true)",
-            ));
-        }
-        let reason = RevocationReason::from_name(reason)
-            .map_err(|e| EsError::invalid("revocation.reason", e.to_string()))?;
+        // affiliationChanged (the employment ended) when he gives none.
+        let reason =
+            super::revocation::requested_reason(reason.unwrap_or("affiliationChanged"), confirmed)?;
         let done = self
             .revoke_orders(
                 &[&order],

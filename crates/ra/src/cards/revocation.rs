@@ -13,7 +13,7 @@ use carepki_x509::revocation::RevocationReason;
 use serde_json::{Value, json};
 
 use super::CardService;
-use crate::eservice::{ErrorKind, EsError, EsResult};
+use crate::eservice::{ErrorKind, EsError, EsResult, REQUESTABLE_REASONS};
 
 /// Refuses a card that cannot be revoked: revoked already, or never produced.
 pub(crate) fn check_revocable(order: &CardOrderRow) -> EsResult<()> {
@@ -39,6 +39,32 @@ pub(crate) fn check_revocable(order: &CardOrderRow) -> EsResult<()> {
         ));
     }
     Ok(())
+}
+
+/// The reason someone who asks for a card's revocation in the e-service (the
+/// organisation's administrator, a registrar) gives: a name of
+/// [`REQUESTABLE_REASONS`], accepted once he `confirmed` that revocation
+/// cannot be undone; or the refusal (`revocation.reason`, then
+/// `revocation.unconfirmed`).
+pub(crate) fn requested_reason(reason: &str, confirmed: bool) -> EsResult<RevocationReason> {
+    if !REQUESTABLE_REASONS.contains(&reason) {
+        return Err(EsError::invalid(
+            "revocation.reason",
+            "choose the reason: keyCompromise (the card is lost or may be in wrong hands), \
+             affiliationChanged (the holder's right or employment ended), \
+             cessationOfOperation (no longer needed), superseded (replaced by a new card) \
+             or unspecified (revocation is final: a card is never put on hold)",
+        ));
+    }
+    if !confirmed {
+        return Err(EsError::invalid(
+            "revocation.unconfirmed",
+            "revocation cannot be undone: confirm that you want both certificates of the \
+             card revoked (\"confirm\": true)",
+        ));
+    }
+    RevocationReason::from_name(reason)
+        .map_err(|e| EsError::invalid("revocation.reason", e.to_string()))
 }
 
 impl CardService {
@@ -146,28 +172,14 @@ impl CardService {
         now: i64,
     ) -> EsResult<CardOrderRow> {
         let order = self.order_of_registrar(user_id, order_id).await?;
-        let actor = user_actor(user_id);
-        let mut done = self
-            .revoke_orders(
-                &[&order],
-                reason,
-                json!({ "by": "registrar" }),
-                None,
-                &actor,
-                now,
-            )
-            .await?;
-        done.orders
-            .pop()
-            .ok_or_else(|| EsError::unavailable("the store answered no revoked order"))
+        self.revoke_as_registrar(user_id, &order, reason, now).await
     }
 
     /// Registrar `user_id` revokes the card of order `order_id` in the
-    /// e-service: as [`Self::revoke_card`], with `reason` an RFC 5280 name of
-    /// [`RevocationReason::ALL`] as written (else 422 `revocation.reason`),
-    /// once he `confirmed` that it cannot be undone (else 422
-    /// `revocation.unconfirmed`). An order he may not act on and a card that
-    /// cannot be revoked are refused before the reason and the confirmation.
+    /// e-service: as [`Self::revoke_card`], with `reason` a name of
+    /// [`REQUESTABLE_REASONS`] and only once he `confirmed` it
+    /// ([`requested_reason`]). Checked in this order: the order is at one of
+    /// his points, the card can be revoked, the reason, the confirmation.
     pub async fn revoke_card_confirmed(
         &self,
         user_id: i64,
@@ -178,27 +190,30 @@ impl CardService {
     ) -> EsResult<CardOrderRow> {
         let order = self.order_of_registrar(user_id, order_id).await?;
         check_revocable(&order)?;
-        let Some(reason) = RevocationReason::ALL
-            .into_iter()
-            .find(|r| r.name() == reason.trim())
-        else {
-            let names: Vec<&str> = RevocationReason::ALL.iter().map(|r| r.name()).collect();
-            return Err(EsError::invalid(
-                "revocation.reason",
-                format!(
-                    "choose the reason, one of: {} (revocation is final: a card is never \
-                     put on hold)",
-                    names.join(", ")
-                ),
-            ));
-        };
-        if !confirmed {
-            return Err(EsError::invalid(
-                "revocation.unconfirmed",
-                "revocation cannot be undone: confirm that you want both certificates of the \
-                 card revoked (\"confirm\": true)",
-            ));
-        }
-        self.revoke_card(user_id, order_id, reason, now).await
+        let reason = requested_reason(reason.trim(), confirmed)?;
+        self.revoke_as_registrar(user_id, &order, reason, now).await
+    }
+
+    /// Revokes `order` (as read) for registrar `user_id`: the revoked order.
+    async fn revoke_as_registrar(
+        &self,
+        user_id: i64,
+        order: &CardOrderRow,
+        reason: RevocationReason,
+        now: i64,
+    ) -> EsResult<CardOrderRow> {
+        let mut done = self
+            .revoke_orders(
+                &[order],
+                reason,
+                json!({ "by": "registrar" }),
+                None,
+                &user_actor(user_id),
+                now,
+            )
+            .await?;
+        done.orders
+            .pop()
+            .ok_or_else(|| EsError::unavailable("the store answered no revoked order"))
     }
 }
